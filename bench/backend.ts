@@ -105,13 +105,15 @@ async function load(url: string, headers: Record<string, string> = {}, amount?: 
   return { rps: result.rps, p99Ms: result.p99Ms };
 }
 
-const median = (values: number[]) => {
+/** The q-quantile of the values, interpolated between the nearest ranks. */
+function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return (sorted[low] as number) + ((sorted[high] as number) - (sorted[low] as number)) * (position - low);
+}
+const median = (values: number[]) => quantile(values, 0.5);
 
 /**
  * Alternates baseline and candidate round by round, so drift on the machine hits both, and reports the
@@ -125,10 +127,13 @@ async function compare(baseline: () => Promise<Measure>, candidate: () => Promis
     rps: median(rounds.map((r) => pick(r).rps)),
     p99Ms: median(rounds.map((r) => pick(r).p99Ms)),
   });
+  const ratios = rounds.map((r) => r.candidate.rps / r.baseline.rps);
   return {
     baseline: side((r) => r.baseline),
     candidate: side((r) => r.candidate),
-    ratio: median(rounds.map((r) => r.candidate.rps / r.baseline.rps)),
+    ratio: median(ratios),
+    // The spread of the per-round ratios, to read the median against.
+    quartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)] as const,
   };
 }
 
@@ -215,9 +220,9 @@ async function main() {
       `  ${label.padEnd(44)} ${m.rps.toFixed(0).padStart(8)} req/s   p99 ${String(m.p99Ms).padStart(4)} ms`;
     const verdict = (ok: boolean) => (ok ? "ok" : "MISSED");
     const checks = [
-      { name: "/ping vs bare node:http", ratio: ping.ratio, target: 0.9 },
-      { name: "/health/ready vs bare node:http", ratio: ready.ratio, target: 0.8 },
-      { name: "lead read, metrics+logs on vs off", ratio: read.ratio, target: 0.95 },
+      { name: "/ping vs bare node:http", ...ping, target: 0.9 },
+      { name: "/health/ready vs bare node:http", ...ready, target: 0.8 },
+      { name: "lead read, metrics+logs on vs off", ...read, target: 0.95 },
     ];
     console.log(
       `\nbench:backend: ${ROUNDS} alternating rounds of ${DURATION_S} s, ${CONNECTIONS} connections, medians; ` +
@@ -229,10 +234,11 @@ async function main() {
     console.log(row("service         GET /health/ready", ready.candidate));
     console.log(row("service, metrics+logs off  GET lead", read.baseline));
     console.log(row("service, metrics+logs on   GET lead", read.candidate));
-    console.log("\nratios");
+    console.log("\nratios (median of the per-round ratios, interquartile range in brackets)");
     for (const c of checks) {
       console.log(
-        `  ${c.name.padEnd(40)} ${c.ratio.toFixed(3)}  (target >= ${c.target})  ${verdict(c.ratio >= c.target)}`,
+        `  ${c.name.padEnd(40)} ${c.ratio.toFixed(3)} [${c.quartiles.map((q) => q.toFixed(2)).join("-")}]  ` +
+          `(target >= ${c.target})  ${verdict(c.ratio >= c.target)}`,
       );
     }
     const rssMb = (n: number) => (n / 1024 / 1024).toFixed(1);
