@@ -19,7 +19,8 @@ import { LeadRepository } from "./leads/repository.js";
 import { registerLeadRoutes } from "./leads/routes.js";
 import { Metrics } from "./metrics.js";
 
-export const BODY_LIMIT_BYTES = 64 * 1024;
+/** The largest request body accepted; larger ones answer 413. */
+const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface AppDependencies {
   readonly config: Config;

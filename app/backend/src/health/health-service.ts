@@ -68,18 +68,14 @@ export class HealthService {
     this.critical = checks.filter((check) => check.critical);
   }
 
-  get isShuttingDown(): boolean {
-    return this.shuttingDown;
-  }
-
   /** From now on readiness fails, so load balancers stop sending new traffic. */
   beginShutdown(): void {
     this.shuttingDown = true;
   }
 
   /**
-   * Readiness from cached results alone, or undefined when a critical check is due: lets the probe
-   * answer without a round through the event loop in the common case.
+   * Readiness from cached results alone, or undefined when a critical check is due: what the probe
+   * fast path answers from without waiting.
    */
   cachedReadiness(): Readiness | undefined {
     if (this.shuttingDown) return SHUTTING_DOWN;
