@@ -1,6 +1,6 @@
 /**
  * bench:backend: the service against bare node:http and against itself with metrics and request logging
- * off, driven by autocannon from this process while each server runs in a process of its own.
+ * off. Each server and each autocannon run has a process of its own; this one only orchestrates.
  */
 import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -115,14 +115,12 @@ function quantile(values: number[], q: number): number {
 }
 const median = (values: number[]) => quantile(values, 0.5);
 
-/**
- * Alternates baseline and candidate round by round, so drift on the machine hits both, and reports the
- * median of each side and the median of the per-round ratios.
- */
-async function compare(baseline: () => Promise<Measure>, candidate: () => Promise<Measure>) {
-  const rounds: Array<{ baseline: Measure; candidate: Measure }> = [];
-  for (let round = 0; round < ROUNDS; round++)
-    rounds.push({ baseline: await baseline(), candidate: await candidate() });
+interface Pair {
+  readonly baseline: () => Promise<Measure>;
+  readonly candidate: () => Promise<Measure>;
+}
+
+function summarize(rounds: ReadonlyArray<{ baseline: Measure; candidate: Measure }>) {
   const side = (pick: (r: (typeof rounds)[number]) => Measure): Measure => ({
     rps: median(rounds.map((r) => pick(r).rps)),
     p99Ms: median(rounds.map((r) => pick(r).p99Ms)),
@@ -135,6 +133,20 @@ async function compare(baseline: () => Promise<Measure>, candidate: () => Promis
     // The spread of the per-round ratios, to read the median against.
     quartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)] as const,
   };
+}
+
+/**
+ * Every round measures every pair, baseline then candidate, so drift on the machine over the run hits
+ * all comparisons alike rather than whichever ran last. Reports medians per side and of the ratios.
+ */
+async function compareAll(pairs: readonly Pair[]) {
+  const rounds = pairs.map(() => [] as Array<{ baseline: Measure; candidate: Measure }>);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, pair] of pairs.entries()) {
+      rounds[i]?.push({ baseline: await pair.baseline(), candidate: await pair.candidate() });
+    }
+  }
+  return rounds.map(summarize);
 }
 
 function rssBytes(pid: number): number {
@@ -195,18 +207,17 @@ async function main() {
     const leadPath = `/api/leads/${created.id}`;
 
     for (const server of [bare, service, quiet]) await load(`${server.url}/ping`, {}, 5000);
-    const ping = await compare(
-      () => load(`${bare.url}/ping`),
-      () => load(`${service.url}/ping`),
-    );
-    const ready = await compare(
-      () => load(`${bare.url}/health/ready`),
-      () => load(`${service.url}/health/ready`),
-    );
-    const read = await compare(
-      () => load(`${quiet.url}${leadPath}`, auth),
-      () => load(`${service.url}${leadPath}`, auth),
-    );
+    const [ping, ready, read] = (await compareAll([
+      { baseline: () => load(`${bare.url}/ping`), candidate: () => load(`${service.url}/ping`) },
+      {
+        baseline: () => load(`${bare.url}/health/ready`),
+        candidate: () => load(`${service.url}/health/ready`),
+      },
+      {
+        baseline: () => load(`${quiet.url}${leadPath}`, auth),
+        candidate: () => load(`${service.url}${leadPath}`, auth),
+      },
+    ])) as [ReturnType<typeof summarize>, ReturnType<typeof summarize>, ReturnType<typeof summarize>];
 
     // Memory on a fresh instance: warm-up first, so JIT code and pools are in place before the baseline.
     const fresh = started(await startService("service, memory", databaseUrl, keyPrefix));
@@ -225,7 +236,8 @@ async function main() {
       { name: "lead read, metrics+logs on vs off", ...read, target: 0.95 },
     ];
     console.log(
-      `\nbench:backend: ${ROUNDS} alternating rounds of ${DURATION_S} s, ${CONNECTIONS} connections, medians; ` +
+      `\nbench:backend: ${ROUNDS} rounds, each running every pair (baseline, then service) for ${DURATION_S} s, ` +
+        `${CONNECTIONS} connections, medians; ` +
         (PINNED ? "servers on core 1, load generator on core 0" : "unpinned"),
     );
     console.log(row("bare node:http  GET /ping", ping.baseline));
