@@ -37,6 +37,23 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
+/**
+ * Standard output, written asynchronously: lines logged while a write is in progress go out together in
+ * the next one, so a busy service makes one write per batch rather than one per line. What is still
+ * buffered is written synchronously when the process exits.
+ */
+function stdoutDestination(): DestinationStream {
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  process.once("exit", () => {
+    try {
+      stdout.flushSync();
+    } catch {
+      // Nothing more can be done with lines that cannot be written at exit.
+    }
+  });
+  return stdout;
+}
+
 export function createLogger({ level, version, destination }: LoggerOptions): Logger {
   return pino(
     {
@@ -47,7 +64,6 @@ export function createLogger({ level, version, destination }: LoggerOptions): Lo
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
     },
-    // Synchronous: a line is out before the next statement runs, so nothing is lost when the process exits.
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? stdoutDestination(),
   );
 }
