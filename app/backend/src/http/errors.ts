@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 
@@ -35,22 +36,9 @@ export function parseRequestPart<T extends z.ZodType>(
   throw new HttpError(400, result.error.issues.flatMap((issue) => describeIssue(part, issue)).join("; "));
 }
 
-const STATUS_NAMES: Readonly<Record<number, string>> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  409: "Conflict",
-  413: "Payload Too Large",
-  415: "Unsupported Media Type",
-  500: "Internal Server Error",
-  503: "Service Unavailable",
-};
-
 export function sendError(reply: FastifyReply, statusCode: number, message: string): FastifyReply {
   return reply.code(statusCode).send({
-    error: STATUS_NAMES[statusCode] ?? "Error",
+    error: STATUS_CODES[statusCode] ?? "Error",
     message,
     statusCode,
     requestId: reply.request.id,
