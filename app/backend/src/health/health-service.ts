@@ -1,4 +1,5 @@
 import type { CheckResult, DependencyCheck } from "./dependency-check.js";
+import { type PublicStatus, publicStatus } from "./public-status.js";
 import type { RequestStats, RequestSummary } from "./request-stats.js";
 
 export type OverallStatus = "healthy" | "degraded" | "unhealthy";
@@ -119,6 +120,14 @@ export class HealthService {
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal },
       cpu: { percent: this.cpuPercent(), userSeconds: cpu.user / 1e6, systemSeconds: cpu.system / 1e6 },
     };
+  }
+
+  /** The public summary, from the same cached and coalesced checks as the probes. */
+  async publicStatus(): Promise<PublicStatus> {
+    const results = await Promise.all(this.checks.map((check) => check.check()));
+    return publicStatus(
+      results.map((result, i) => ({ critical: (this.checks[i] as DependencyCheck).critical, result })),
+    );
   }
 
   /** CPU use of this process since the previous sample, resampled at most once a second. */

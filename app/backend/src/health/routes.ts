@@ -27,6 +27,9 @@ export function registerHealthRoutes(app: FastifyInstance, health: HealthService
     return reply.code(report.status === "unhealthy" ? 503 : 200).send(report);
   });
 
+  // Public and unauthenticated, for the status page: states only, nothing internal.
+  app.get("/api/status", async () => health.publicStatus());
+
   app.get("/metrics", probe, async (_request, reply) => {
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);

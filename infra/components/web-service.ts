@@ -1,0 +1,277 @@
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import type * as inputs from "@pulumi/kubernetes/types/input.js";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceSettings } from "../config-schema.js";
+import { type AppLabels, recommendedLabels, selectorLabels } from "../labels.js";
+
+type NetworkPolicyPeer = inputs.networking.v1.NetworkPolicyPeer;
+
+/** HTTP paths the kubelet probes. Distinct paths let each probe ask its own question. */
+export interface ProbePaths {
+  /** Answers as soon as the process listens; gates the other two while the service starts. */
+  readonly startup: string;
+  /** Answers 200 only when the service can do its work (dependencies up, not shutting down). */
+  readonly readiness: string;
+  /** Answers 200 while the process is not wedged; never depends on other services. */
+  readonly liveness: string;
+}
+
+/** A configuration file shipped in a ConfigMap and mounted read-only into the container. */
+export interface ConfigFile {
+  readonly fileName: string;
+  readonly content: string;
+  /** Where the file appears in the container (a file path, mounted with subPath). */
+  readonly mountPath: string;
+}
+
+export interface WebServiceArgs {
+  readonly namespace: pulumi.Input<string>;
+  /** Names the Deployment, Service and the rest, and the `app.kubernetes.io/name` label. */
+  readonly labels: AppLabels;
+  /** An image reference pinned by digest. */
+  readonly image: pulumi.Input<string>;
+  /** The container's HTTP port; the Service exposes it as port 80, named "http". */
+  readonly port: number;
+  readonly settings: ServiceSettings;
+  readonly probes: ProbePaths;
+  /** Numeric user and group the container runs as. */
+  readonly runAsUser: number;
+  /** Seconds between SIGTERM and SIGKILL; must cover the service's own shutdown sequence. */
+  readonly terminationGracePeriodSeconds: number;
+  /** Seconds the kubelet waits before sending SIGTERM, for services that do not delay shutdown themselves. */
+  readonly preStopSleepSeconds?: number;
+  readonly env?: pulumi.Input<inputs.core.v1.EnvVar>[];
+  /** Pods allowed to reach the HTTP port. */
+  readonly allowFrom: NetworkPolicyPeer[];
+  /** Pods allowed to scrape `metricsPath` on the HTTP port; with them, the Service carries scrape annotations. */
+  readonly metrics?: { readonly path: string; readonly allowFrom: NetworkPolicyPeer[] };
+  /** Where the pods may connect to, besides DNS (allowed namespace-wide). */
+  readonly egress: pulumi.Input<inputs.networking.v1.NetworkPolicyEgressRule>[];
+  readonly configFile?: ConfigFile;
+}
+
+const checksum = (content: string) => createHash("sha256").update(content).digest("hex");
+
+/**
+ * One stateless HTTP service: Deployment, Service, ServiceAccount, NetworkPolicy, and a disruption
+ * budget and autoscaler where the settings ask for them. Pods run under the restricted Pod Security
+ * profile with a read-only root filesystem and only /tmp writable.
+ */
+export class WebService extends pulumi.ComponentResource {
+  public readonly deploymentName: pulumi.Output<string>;
+  public readonly serviceName: pulumi.Output<string>;
+  /** The Service's port name, for Ingress backends. */
+  public readonly portName: pulumi.Output<string>;
+
+  constructor(name: string, args: WebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("leadms:app:WebService", name, {}, opts);
+    const appName = args.labels.name;
+    const labels = recommendedLabels(args.labels);
+    const selector = selectorLabels(args.labels);
+    const metadata = { name: appName, namespace: args.namespace, labels };
+    const { settings } = args;
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-service-account`,
+      { metadata, automountServiceAccountToken: false },
+      { parent: this },
+    );
+
+    const configMap = args.configFile
+      ? new k8s.core.v1.ConfigMap(
+          `${name}-config`,
+          {
+            metadata: { ...metadata, name: `${appName}-config` },
+            data: { [args.configFile.fileName]: args.configFile.content },
+          },
+          { parent: this },
+        )
+      : undefined;
+
+    const httpGet = (path: string) => ({ path, port: "http" });
+    const container: inputs.core.v1.Container = {
+      name: appName,
+      image: args.image,
+      imagePullPolicy: "IfNotPresent",
+      ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
+      env: args.env,
+      resources: settings.resources,
+      startupProbe: {
+        httpGet: httpGet(args.probes.startup),
+        periodSeconds: 2,
+        timeoutSeconds: 2,
+        failureThreshold: 30,
+      },
+      readinessProbe: {
+        httpGet: httpGet(args.probes.readiness),
+        periodSeconds: 5,
+        timeoutSeconds: 2,
+        failureThreshold: 2,
+      },
+      livenessProbe: {
+        httpGet: httpGet(args.probes.liveness),
+        periodSeconds: 10,
+        timeoutSeconds: 2,
+        failureThreshold: 3,
+      },
+      lifecycle: args.preStopSleepSeconds
+        ? { preStop: { sleep: { seconds: args.preStopSleepSeconds } } }
+        : undefined,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: args.runAsUser,
+        runAsGroup: args.runAsUser,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      volumeMounts: [
+        { name: "tmp", mountPath: "/tmp" },
+        ...(args.configFile
+          ? [
+              {
+                name: "config",
+                mountPath: args.configFile.mountPath,
+                subPath: args.configFile.fileName,
+                readOnly: true,
+              },
+            ]
+          : []),
+      ],
+    };
+
+    const spreadAcrossNodes = {
+      maxSkew: 1,
+      topologyKey: "kubernetes.io/hostname",
+      whenUnsatisfiable: "ScheduleAnyway",
+      labelSelector: { matchLabels: selector },
+    };
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata,
+        spec: {
+          // With an autoscaler, the replica count is its to set: declaring one here would reset it on every deploy.
+          replicas: settings.autoscaling ? undefined : settings.replicas,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: selector },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: {
+              labels,
+              annotations: args.configFile
+                ? { "leadms.io/config-checksum": checksum(args.configFile.content) }
+                : undefined,
+            },
+            spec: {
+              serviceAccountName: serviceAccount.metadata.name,
+              automountServiceAccountToken: false,
+              terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: args.runAsUser,
+                runAsGroup: args.runAsUser,
+                fsGroup: args.runAsUser,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              topologySpreadConstraints: [spreadAcrossNodes],
+              containers: [container],
+              volumes: [
+                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                ...(configMap ? [{ name: "config", configMap: { name: configMap.metadata.name } }] : []),
+              ],
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+
+    const scrape = args.metrics
+      ? {
+          "prometheus.io/scrape": "true",
+          "prometheus.io/path": args.metrics.path,
+          "prometheus.io/port": String(args.port),
+        }
+      : undefined;
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { ...metadata, annotations: scrape },
+        spec: {
+          type: "ClusterIP",
+          selector,
+          ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+        },
+      },
+      { parent: this },
+    );
+
+    const httpPort = [{ protocol: "TCP", port: args.port }];
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-network-policy`,
+      {
+        metadata,
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ["Ingress", "Egress"],
+          ingress: [
+            { from: args.allowFrom, ports: httpPort },
+            ...(args.metrics ? [{ from: args.metrics.allowFrom, ports: httpPort }] : []),
+          ],
+          egress: args.egress,
+        },
+      },
+      { parent: this },
+    );
+
+    if (settings.disruptionBudget) {
+      new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-disruption-budget`,
+        {
+          metadata,
+          spec: {
+            maxUnavailable: settings.disruptionBudget.maxUnavailable,
+            selector: { matchLabels: selector },
+          },
+        },
+        { parent: this },
+      );
+    }
+
+    if (settings.autoscaling) {
+      const { minReplicas, maxReplicas, targetCpuUtilizationPercent } = settings.autoscaling;
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-autoscaler`,
+        {
+          metadata,
+          spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+            minReplicas,
+            maxReplicas,
+            metrics: [
+              {
+                type: "Resource",
+                resource: {
+                  name: "cpu",
+                  target: { type: "Utilization", averageUtilization: targetCpuUtilizationPercent },
+                },
+              },
+            ],
+            // Scale down slowly: a short lull should not drop the capacity the next burst needs.
+            behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+          },
+        },
+        { parent: this },
+      );
+    }
+
+    this.deploymentName = deployment.metadata.name;
+    this.serviceName = service.metadata.name;
+    this.portName = pulumi.output("http");
+    this.registerOutputs({ deploymentName: this.deploymentName, serviceName: this.serviceName });
+  }
+}

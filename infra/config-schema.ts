@@ -1,0 +1,189 @@
+import { z } from "zod";
+import { isQuantity, parseQuantity } from "./quantity.js";
+
+/** RFC 1123 DNS label: what Kubernetes accepts as a namespace or object name part. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A hostname of dot-separated DNS labels. */
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+/** An image reference pinned by digest: `registry/repo@sha256:<64 hex>`, with or without a tag. */
+const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[a-f0-9]{64}$/;
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .number({ error: `must be an integer >= ${min}` })
+    .int(`must be an integer >= ${min}`)
+    .min(min, `must be an integer >= ${min}`)
+    .max(max, `must be an integer <= ${max}`);
+
+const quantity = (what: "cpu" | "memory" | "storage") =>
+  z
+    .string({
+      error: `must be a Kubernetes ${what} quantity such as ${what === "cpu" ? '"250m"' : '"512Mi"'}`,
+    })
+    .refine(
+      isQuantity,
+      `must be a Kubernetes ${what} quantity such as ${what === "cpu" ? '"250m"' : '"512Mi"'}`,
+    )
+    .refine((value) => !isQuantity(value) || parseQuantity(value) > 0, "must be greater than zero");
+
+const dnsLabel = z
+  .string({ error: "must be a DNS label (lower case letters, digits and '-')" })
+  .regex(DNS_LABEL, "must be a DNS label (lower case letters, digits and '-')");
+
+const computeResources = z.strictObject({ cpu: quantity("cpu"), memory: quantity("memory") });
+
+const resources = z
+  .strictObject({ requests: computeResources, limits: computeResources })
+  .superRefine((value, ctx) => {
+    for (const key of ["cpu", "memory"] as const) {
+      if (parseQuantity(value.requests[key]) > parseQuantity(value.limits[key])) {
+        ctx.addIssue({ code: "custom", path: ["requests", key], message: `must not exceed limits.${key}` });
+      }
+    }
+  });
+
+const autoscaling = z
+  .strictObject({
+    minReplicas: int(1, 100),
+    maxReplicas: int(1, 100),
+    targetCpuUtilizationPercent: int(10, 100),
+  })
+  .refine((value) => value.maxReplicas >= value.minReplicas, {
+    path: ["maxReplicas"],
+    message: "must be >= minReplicas",
+  });
+
+const disruptionBudget = z.strictObject({ maxUnavailable: int(1, 100) });
+
+const serviceSettings = {
+  replicas: int(1, 100),
+  resources,
+  /** Horizontal autoscaling on CPU; null keeps `replicas` fixed. */
+  autoscaling: autoscaling.nullable(),
+  /** A PodDisruptionBudget; null declares none. */
+  disruptionBudget: disruptionBudget.nullable(),
+};
+
+const backend = z.strictObject({
+  ...serviceSettings,
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"], {
+    error: "must be one of fatal, error, warn, info, debug, trace",
+  }),
+  /** Seconds the backend keeps serving after SIGTERM while load balancers drain it. */
+  shutdownDelaySeconds: int(0, 120),
+  /** Seconds the backend allows for in-flight requests after the delay before it exits. */
+  shutdownTimeoutSeconds: int(1, 300),
+});
+
+const frontend = z.strictObject(serviceSettings);
+
+const tls = z.discriminatedUnion(
+  "mode",
+  [
+    z.strictObject({ mode: z.literal("secret"), secretName: dnsLabel }),
+    z.strictObject({ mode: z.literal("cert-manager"), clusterIssuer: dnsLabel }),
+  ],
+  { error: 'must have mode "secret" (with secretName) or "cert-manager" (with clusterIssuer)' },
+);
+
+const ingress = z.strictObject({
+  host: z.string({ error: "must be a hostname" }).regex(HOSTNAME, "must be a lower-case hostname"),
+  className: dnsLabel,
+  tls,
+  /** Where the ingress controller's pods run: the only source of traffic the web services accept. */
+  controller: z.strictObject({
+    namespace: dnsLabel,
+    podLabels: z.record(z.string(), z.string()).refine((labels) => Object.keys(labels).length > 0, {
+      message: "must name at least one label",
+    }),
+  }),
+});
+
+const images = z.discriminatedUnion(
+  "mode",
+  [
+    z.strictObject({
+      mode: z.literal("build"),
+      /** Registry and path the images are pushed under, e.g. `ghcr.io/acme/leadms`. */
+      repository: z
+        .string({ error: "must be a registry path such as ghcr.io/acme/leadms" })
+        .regex(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, "must be a registry path such as ghcr.io/acme/leadms"),
+      tag: z
+        .string({ error: "must be an image tag" })
+        .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag")
+        .refine((value) => value !== "latest", 'must not be "latest"'),
+      /** Registry login for the push; the password is the secret `leadms:registryPassword`. */
+      registryUsername: z.string().min(1, "must not be empty").optional(),
+    }),
+    z.strictObject({
+      mode: z.literal("prebuilt"),
+      backend: z.string().regex(PINNED_IMAGE, "must be an image reference pinned by @sha256 digest"),
+      frontend: z.string().regex(PINNED_IMAGE, "must be an image reference pinned by @sha256 digest"),
+    }),
+  ],
+  { error: 'must have mode "build" or "prebuilt"' },
+);
+
+const externalDatabase = {
+  mode: z.literal("external"),
+  host: z.string({ error: "must be a hostname" }).min(1, "must be a hostname"),
+  port: int(1, 65535),
+};
+
+const inCluster = {
+  mode: z.literal("in-cluster"),
+  storageSize: quantity("storage"),
+  /** StorageClass of the volume; unset uses the cluster's default class. */
+  storageClass: dnsLabel.optional(),
+  resources,
+};
+
+const postgres = z.discriminatedUnion(
+  "mode",
+  [
+    z.strictObject({
+      ...externalDatabase,
+      database: z.string().min(1, "must not be empty"),
+      user: z.string().min(1, "must not be empty"),
+      sslMode: z.enum(["disable", "require", "verify-ca", "verify-full"], {
+        error: "must be one of disable, require, verify-ca, verify-full",
+      }),
+    }),
+    z.strictObject({ ...inCluster, database: z.string().min(1, "must not be empty") }),
+  ],
+  { error: 'must have mode "external" or "in-cluster"' },
+);
+
+const redis = z.discriminatedUnion(
+  "mode",
+  [
+    z.strictObject({ ...externalDatabase, tls: z.boolean({ error: "must be true or false" }) }),
+    z.strictObject({ ...inCluster, maxMemory: quantity("memory") }),
+  ],
+  { error: 'must have mode "external" or "in-cluster"' },
+);
+
+const namespaceQuota = z.strictObject({
+  cpu: quantity("cpu"),
+  memory: quantity("memory"),
+  pods: int(1, 10_000),
+  storage: quantity("storage"),
+  persistentVolumeClaims: int(0, 1000),
+});
+
+/** Every setting of a stack, after the profile's defaults and the stack file's values are merged. */
+export const stackSettingsSchema = z.strictObject({
+  backend,
+  frontend,
+  ingress,
+  images,
+  postgres,
+  redis,
+  quota: namespaceQuota,
+  /** Namespace of the monitoring stack, whose Prometheus may scrape the metrics ports. */
+  monitoringNamespace: dnsLabel,
+});
+
+export type StackSettings = z.output<typeof stackSettingsSchema>;
+export type ServiceSettings = StackSettings["frontend"];
+export type ResourceSettings = ServiceSettings["resources"];

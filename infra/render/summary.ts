@@ -1,0 +1,100 @@
+import { formatCpu, formatMemory, parseQuantity } from "../quantity.js";
+import type { KubernetesObject } from "./manifests.js";
+import type { RecordedResource } from "./recording-mocks.js";
+
+export interface ResourceTotals {
+  readonly requests: { readonly cpu: number; readonly memory: number };
+  readonly limits: { readonly cpu: number; readonly memory: number };
+}
+
+export interface RenderSummary {
+  readonly objectsByKind: Readonly<Record<string, number>>;
+  /** CPU (cores) and memory (bytes) of every workload's pods at their declared (or minimum) replicas. */
+  readonly totals: ResourceTotals;
+  /** Images the workloads run, by container. */
+  readonly images: Readonly<Record<string, string>>;
+  /** Resources outside Kubernetes (images built and pushed, generated passwords), by Pulumi type. */
+  readonly otherResources: Readonly<Record<string, number>>;
+}
+
+interface PodSpecLike {
+  containers?: {
+    name: string;
+    image?: string;
+    resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  }[];
+}
+
+const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]);
+
+function podSpecOf(object: KubernetesObject): PodSpecLike | undefined {
+  const spec = object.spec as Record<string, any> | undefined;
+  if (object.kind === "CronJob") return spec?.jobTemplate?.spec?.template?.spec;
+  return spec?.template?.spec;
+}
+
+/** Pods a workload runs: its replicas, or the minimum of the autoscaler that owns it. */
+function replicasOf(object: KubernetesObject, minReplicasByTarget: Map<string, number>): number {
+  const key = `${object.metadata.namespace}/${object.kind}/${object.metadata.name}`;
+  const fromAutoscaler = minReplicasByTarget.get(key);
+  if (fromAutoscaler !== undefined) return fromAutoscaler;
+  const replicas = (object.spec as { replicas?: number } | undefined)?.replicas;
+  return object.kind === "Deployment" || object.kind === "StatefulSet" ? (replicas ?? 1) : 1;
+}
+
+export function summarize(
+  objects: readonly KubernetesObject[],
+  resources: readonly RecordedResource[],
+): RenderSummary {
+  const objectsByKind: Record<string, number> = {};
+  for (const object of objects) objectsByKind[object.kind] = (objectsByKind[object.kind] ?? 0) + 1;
+
+  const minReplicasByTarget = new Map<string, number>();
+  for (const object of objects.filter((o) => o.kind === "HorizontalPodAutoscaler")) {
+    const spec = object.spec as { scaleTargetRef: { kind: string; name: string }; minReplicas?: number };
+    const target = `${object.metadata.namespace}/${spec.scaleTargetRef.kind}/${spec.scaleTargetRef.name}`;
+    minReplicasByTarget.set(target, spec.minReplicas ?? 1);
+  }
+
+  const totals = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
+  const images: Record<string, string> = {};
+  for (const object of objects.filter((o) => WORKLOAD_KINDS.has(o.kind))) {
+    const replicas = replicasOf(object, minReplicasByTarget);
+    for (const container of podSpecOf(object)?.containers ?? []) {
+      images[`${object.kind}/${object.metadata.name}/${container.name}`] = container.image ?? "(none)";
+      for (const kind of ["requests", "limits"] as const) {
+        const declared = container.resources?.[kind] ?? {};
+        if (declared.cpu) totals[kind].cpu += replicas * parseQuantity(declared.cpu);
+        if (declared.memory) totals[kind].memory += replicas * parseQuantity(declared.memory);
+      }
+    }
+  }
+
+  const otherResources: Record<string, number> = {};
+  for (const resource of resources) {
+    if (resource.type.startsWith("kubernetes:") || resource.type.startsWith("leadms:")) continue;
+    otherResources[resource.type] = (otherResources[resource.type] ?? 0) + 1;
+  }
+  return { objectsByKind, totals, images, otherResources };
+}
+
+/** The summary as the renderer prints it. */
+export function formatSummary(stack: string, summary: RenderSummary): string {
+  const count = Object.values(summary.objectsByKind).reduce((sum, n) => sum + n, 0);
+  const lines = [`stack ${stack}: ${count} Kubernetes objects`];
+  for (const [kind, n] of Object.entries(summary.objectsByKind).sort())
+    lines.push(`  ${kind.padEnd(26)} ${n}`);
+  const { requests, limits } = summary.totals;
+  lines.push(
+    "resources at the declared (or autoscaler minimum) replicas:",
+    `  requests  cpu ${formatCpu(requests.cpu).padStart(7)}  memory ${formatMemory(requests.memory)}`,
+    `  limits    cpu ${formatCpu(limits.cpu).padStart(7)}  memory ${formatMemory(limits.memory)}`,
+    "images (a build's digest is known only after the push; offline it is a placeholder):",
+  );
+  for (const [container, image] of Object.entries(summary.images)) lines.push(`  ${container}: ${image}`);
+  if (Object.keys(summary.otherResources).length > 0) {
+    lines.push("other resources:");
+    for (const [type, n] of Object.entries(summary.otherResources).sort()) lines.push(`  ${type} ${n}`);
+  }
+  return lines.join("\n");
+}

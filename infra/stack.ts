@@ -1,0 +1,155 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CONTAINER_NGINX, nginxConfig } from "../app/frontend/nginx-config.js";
+import { ApiToken } from "./components/api-token.js";
+import { Images } from "./components/images.js";
+import { EnvironmentNamespace } from "./components/namespace.js";
+import { Postgres } from "./components/postgres.js";
+import { PublicIngress } from "./components/public-ingress.js";
+import { Redis } from "./components/redis.js";
+import { WebService } from "./components/web-service.js";
+import type { StackConfig } from "./config.js";
+
+const BACKEND_PORT = 3000;
+const FRONTEND_PORT = CONTAINER_NGINX.listenPort;
+/** Seconds of SIGKILL margin beyond the backend's own shutdown delay and drain timeout. */
+const GRACE_MARGIN_SECONDS = 5;
+
+const podsNamed = (name: string) => ({ podSelector: { matchLabels: { "app.kubernetes.io/name": name } } });
+
+/** What an operator needs after `pulumi up`: where things are and the commands to look at them. */
+export interface StackOutputs {
+  readonly namespace: pulumi.Output<string>;
+  readonly services: { readonly backend: pulumi.Output<string>; readonly frontend: pulumi.Output<string> };
+  readonly urls: { readonly statusPage: pulumi.Output<string>; readonly api: pulumi.Output<string> };
+  readonly images: { readonly backend: pulumi.Output<string>; readonly frontend: pulumi.Output<string> };
+  readonly commands: Readonly<Record<string, string>>;
+}
+
+/** Declares one environment from its validated config. */
+export function declareStack(config: StackConfig): StackOutputs {
+  const { settings, stack } = config;
+  const namespace = new EnvironmentNamespace("environment", {
+    name: config.namespace,
+    instance: stack,
+    quota: settings.quota,
+  }).name;
+  const images = new Images("images", {
+    settings: settings.images,
+    registryPassword: config.secrets.registryPassword,
+  });
+
+  const backendPods = [podsNamed("backend")];
+  const postgres = new Postgres("postgres", {
+    namespace,
+    instance: stack,
+    settings: settings.postgres,
+    password: config.secrets.postgresPassword,
+    clients: backendPods,
+  });
+  const redis = new Redis("redis", {
+    namespace,
+    instance: stack,
+    settings: settings.redis,
+    password: config.secrets.redisPassword,
+    clients: backendPods,
+  });
+  const apiToken = new ApiToken("api-token", {
+    namespace,
+    labels: { name: "backend", instance: stack, component: "api" },
+    token: config.secrets.apiToken,
+  });
+
+  const ingressController = {
+    namespaceSelector: {
+      matchLabels: { "kubernetes.io/metadata.name": settings.ingress.controller.namespace },
+    },
+    podSelector: { matchLabels: settings.ingress.controller.podLabels },
+  };
+  const prometheus = {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": settings.monitoringNamespace } },
+    podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+  };
+  const secretEnv = (name: string, secret: pulumi.Output<string>, key = name) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: secret, key } },
+  });
+
+  const { backend: backendSettings } = settings;
+  const backend = new WebService("backend", {
+    namespace,
+    labels: { name: "backend", instance: stack, component: "api" },
+    image: images.backend,
+    port: BACKEND_PORT,
+    settings: backendSettings,
+    probes: { startup: "/ping", readiness: "/health/ready", liveness: "/health/live" },
+    runAsUser: 10001,
+    terminationGracePeriodSeconds:
+      backendSettings.shutdownDelaySeconds + backendSettings.shutdownTimeoutSeconds + GRACE_MARGIN_SECONDS,
+    env: [
+      { name: "HOST", value: "0.0.0.0" },
+      { name: "PORT", value: String(BACKEND_PORT) },
+      { name: "LOG_LEVEL", value: backendSettings.logLevel },
+      { name: "REDIS_KEY_PREFIX", value: `leadms:${stack}:` },
+      { name: "SHUTDOWN_DELAY_MS", value: String(backendSettings.shutdownDelaySeconds * 1000) },
+      { name: "SHUTDOWN_TIMEOUT_MS", value: String(backendSettings.shutdownTimeoutSeconds * 1000) },
+      secretEnv("DATABASE_URL", postgres.secretName),
+      secretEnv("REDIS_URL", redis.secretName),
+      secretEnv("API_TOKEN", apiToken.secretName),
+    ],
+    allowFrom: [ingressController, podsNamed("frontend")],
+    metrics: { path: "/metrics", allowFrom: [prometheus] },
+    egress: [postgres.clientEgress, redis.clientEgress],
+  });
+
+  const frontend = new WebService(
+    "frontend",
+    {
+      namespace,
+      labels: { name: "frontend", instance: stack, component: "web" },
+      image: images.frontend,
+      port: FRONTEND_PORT,
+      settings: settings.frontend,
+      probes: { startup: "/healthz", readiness: "/healthz", liveness: "/healthz" },
+      runAsUser: 101,
+      // nginx stops at once on SIGTERM: the pause lets endpoints drop the pod before it does.
+      preStopSleepSeconds: 5,
+      terminationGracePeriodSeconds: 15,
+      allowFrom: [ingressController],
+      egress: [{ to: backendPods, ports: [{ protocol: "TCP", port: BACKEND_PORT }] }],
+      configFile: {
+        fileName: "nginx.conf",
+        content: nginxConfig(CONTAINER_NGINX),
+        mountPath: "/etc/nginx/nginx.conf",
+      },
+    },
+    // nginx resolves the backend Service's name when it starts.
+    { dependsOn: [backend] },
+  );
+
+  const ingress = new PublicIngress("public", {
+    namespace,
+    labels: { name: "leadms", instance: stack, component: "ingress" },
+    settings: settings.ingress,
+    frontendService: frontend.serviceName,
+    backendService: backend.serviceName,
+    maxBodySize: "64k",
+  });
+
+  const ns = config.namespace;
+  return {
+    namespace,
+    services: { backend: backend.serviceName, frontend: frontend.serviceName },
+    urls: { statusPage: ingress.url, api: pulumi.interpolate`${ingress.url}/api` },
+    images: { backend: images.backend, frontend: images.frontend },
+    commands: {
+      pods: `kubectl -n ${ns} get pods -l app.kubernetes.io/part-of=leadms`,
+      rolloutStatus: `kubectl -n ${ns} rollout status deployment/backend && kubectl -n ${ns} rollout status deployment/frontend`,
+      backendLogs: `kubectl -n ${ns} logs deployment/backend -f`,
+      healthReport:
+        `kubectl -n ${ns} exec deployment/backend -- ` +
+        `node -e "fetch('http://127.0.0.1:3000/health').then((r) => r.text()).then(console.log)"`,
+      apiToken: `kubectl -n ${ns} get secret backend-api -o jsonpath='{.data.API_TOKEN}' | base64 -d`,
+      databasePassword: `kubectl -n ${ns} get secret postgres-credentials -o jsonpath='{.data.PGPASSWORD}' | base64 -d`,
+    },
+  };
+}
