@@ -36,7 +36,10 @@ const resources = z
   .strictObject({ requests: computeResources, limits: computeResources })
   .superRefine((value, ctx) => {
     for (const key of ["cpu", "memory"] as const) {
-      if (parseQuantity(value.requests[key]) > parseQuantity(value.limits[key])) {
+      const [request, limit] = [value.requests[key], value.limits[key]];
+      // Refinements run even when a field failed; a bad quantity is already reported.
+      if (!isQuantity(request) || !isQuantity(limit)) continue;
+      if (parseQuantity(request) > parseQuantity(limit)) {
         ctx.addIssue({ code: "custom", path: ["requests", key], message: `must not exceed limits.${key}` });
       }
     }

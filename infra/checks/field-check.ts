@@ -26,7 +26,8 @@ export const describeObject = (object: KubernetesObject) =>
  * Finds fields the Kubernetes API does not know (and values of the wrong type) by type-checking each
  * object as a literal of its type in @pulumi/kubernetes, which is generated from the Kubernetes OpenAPI
  * spec. Object literals get TypeScript's excess-property check at every depth, which is exactly the
- * unknown-field check the JSON schemas leave out.
+ * unknown-field check the JSON schemas leave out. TypeScript names the first unknown field of each object
+ * literal, so an object with several typos in one place reports them one fix at a time.
  */
 export function checkFields(objects: readonly KubernetesObject[]): FieldProblem[] {
   const header = 'import type * as inputs from "@pulumi/kubernetes/types/input.js";';

@@ -15,11 +15,27 @@ export interface RenderedStack {
   readonly resources: readonly RecordedResource[];
 }
 
+/** Pulumi's runtime state is global to the process: renders take turns, in the order they were asked for. */
+let previousRender: Promise<unknown> = Promise.resolve();
+
 /**
  * Runs a program under Pulumi's mocks with the given stack config and returns what it declared. The
- * program is a function, so one process can render several stacks in turn (one at a time).
+ * program is a function, so one process can render several stacks; concurrent calls run one at a time.
  */
-export async function renderProgram(
+export function renderProgram(
+  stack: string,
+  values: StackConfigValues,
+  program: () => void,
+): Promise<RenderedStack> {
+  const result = previousRender.then(
+    () => renderAlone(stack, values, program),
+    () => renderAlone(stack, values, program),
+  );
+  previousRender = result.catch(() => undefined);
+  return result;
+}
+
+async function renderAlone(
   stack: string,
   values: StackConfigValues,
   program: () => void,

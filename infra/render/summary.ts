@@ -27,8 +27,13 @@ interface PodSpecLike {
 
 const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]);
 
-function podSpecOf(object: KubernetesObject): PodSpecLike | undefined {
-  const spec = object.spec as Record<string, any> | undefined;
+interface WorkloadSpec {
+  template?: { spec?: PodSpecLike };
+  jobTemplate?: { spec?: { template?: { spec?: PodSpecLike } } };
+}
+
+export function podSpecOf(object: KubernetesObject): PodSpecLike | undefined {
+  const spec = object.spec as WorkloadSpec | undefined;
   if (object.kind === "CronJob") return spec?.jobTemplate?.spec?.template?.spec;
   return spec?.template?.spec;
 }

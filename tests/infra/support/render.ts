@@ -1,0 +1,40 @@
+import type { KubernetesObject } from "../../../infra/render/manifests.js";
+import { type RenderedStack, renderStack } from "../../../infra/render/render-stack.js";
+import { readStackConfig, type StackConfigValues } from "../../../infra/render/stack-file.js";
+
+const ROOT = new URL("../../../", import.meta.url);
+export const rootPath = (relative: string) => new URL(relative, ROOT).pathname;
+
+/** A stack's config from its committed file, with values replaced or added (`undefined` removes a key). */
+export function stackValues(
+  stack: string,
+  overrides: Record<string, unknown> = {},
+  secrets: Record<string, string> = {},
+): StackConfigValues {
+  const base = readStackConfig(rootPath("Pulumi.yaml"), rootPath(`Pulumi.${stack}.yaml`));
+  const config = { ...base.config };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete config[`leadms:${key}`];
+    else config[`leadms:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  for (const [key, value] of Object.entries(secrets)) config[`leadms:${key}`] = value;
+  return { config, secretKeys: [...base.secretKeys, ...Object.keys(secrets).map((key) => `leadms:${key}`)] };
+}
+
+export function render(
+  stack: string,
+  overrides?: Record<string, unknown>,
+  secrets?: Record<string, string>,
+): Promise<RenderedStack> {
+  return renderStack(stack, stackValues(stack, overrides, secrets));
+}
+
+/** The one object of a kind and name; fails the test naming what is missing. */
+export function find(objects: readonly KubernetesObject[], kind: string, name: string): any {
+  const found = objects.filter((object) => object.kind === kind && object.metadata.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${kind} "${name}", found ${found.length}`);
+  return found[0];
+}
+
+export const kinds = (objects: readonly KubernetesObject[]) =>
+  objects.map((o) => `${o.kind}/${o.metadata.name}`);
