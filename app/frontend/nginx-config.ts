@@ -2,6 +2,8 @@
 export interface NginxOptions {
   /** Unprivileged port the server listens on. */
   readonly listenPort: number;
+  /** Address to listen on; all interfaces when absent. */
+  readonly listenHost?: string;
   /** `host:port` of the backend that `/api/` is proxied to. */
   readonly backend: string;
   /** Directory of the static files. */
@@ -95,7 +97,7 @@ http {
   }
 
   server {
-    listen ${options.listenPort};
+    listen ${options.listenHost ? `${options.listenHost}:` : ""}${options.listenPort};
     root ${options.root};
     index index.html;
 

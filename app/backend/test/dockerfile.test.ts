@@ -1,17 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parseDockerfile, unavailableCopySources } from "../../../tests/support/dockerfile.js";
 
 // No Docker engine runs here: the image is checked for the properties the platform relies on.
-const ROOT = new URL("../../../", import.meta.url);
-const dockerfile = readFileSync(new URL("app/backend/Dockerfile", ROOT), "utf8");
-const instructions = dockerfile
-  .replace(/\\\n\s*/g, " ")
-  .split("\n")
-  .map((line) => line.trim())
-  .filter((line) => line && !line.startsWith("#"));
-const named = (keyword: string) => instructions.filter((line) => line.startsWith(`${keyword} `));
+const dockerfile = parseDockerfile("app/backend/Dockerfile");
+const { instructions, named, finalStage } = dockerfile;
 const stages = named("FROM");
-const finalStage = instructions.slice(instructions.lastIndexOf(stages.at(-1) as string));
 
 describe("app/backend/Dockerfile", () => {
   it("is multi-stage on a pinned Node 22 or newer image, never a latest tag", () => {
@@ -20,7 +13,7 @@ describe("app/backend/Dockerfile", () => {
     expect(image, "NODE_IMAGE pinned to an exact Node version").not.toBeNull();
     expect(Number(image?.[1])).toBeGreaterThanOrEqual(22);
     for (const from of stages) expect(from).toMatch(/^FROM \$\{NODE_IMAGE\}/);
-    expect(dockerfile).not.toMatch(/:latest\b/);
+    expect(dockerfile.text).not.toMatch(/:latest\b/);
   });
 
   it("ships production dependencies only in the final stage", () => {
@@ -42,13 +35,6 @@ describe("app/backend/Dockerfile", () => {
   });
 
   it("copies only files that exist and that .dockerignore lets through", () => {
-    const ignored = readFileSync(new URL(".dockerignore", ROOT), "utf8");
-    for (const line of named("COPY").filter((l) => !l.includes("--from="))) {
-      const sources = line.split(/\s+/).slice(1, -1);
-      for (const source of sources) {
-        expect(existsSync(new URL(source, ROOT)), source).toBe(true);
-        expect(ignored.includes(source), `${source} is excluded by .dockerignore`).toBe(false);
-      }
-    }
+    expect(unavailableCopySources(dockerfile)).toEqual([]);
   });
 });
