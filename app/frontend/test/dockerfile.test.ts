@@ -9,7 +9,7 @@ const { named, finalStage } = dockerfile;
 describe("app/frontend/Dockerfile", () => {
   it("is built on an nginx image pinned to an exact version", () => {
     expect(named("ARG")[0]).toMatch(/^ARG NGINX_IMAGE=nginx:\d+\.\d+\.\d+-[a-z-]+$/);
-    expect(named("FROM")).toEqual(["FROM ${NGINX_IMAGE}"]);
+    expect(named("FROM")).toEqual([`FROM ${"$"}{NGINX_IMAGE}`]);
     expect(dockerfile.text).not.toMatch(/:latest\b/);
   });
 
