@@ -44,7 +44,7 @@ export interface WebServiceArgs {
   readonly env?: pulumi.Input<inputs.core.v1.EnvVar>[];
   /** Pods allowed to reach the HTTP port. */
   readonly allowFrom: NetworkPolicyPeer[];
-  /** Pods allowed to scrape `metricsPath` on the HTTP port; with them, the Service carries scrape annotations. */
+  /** Prometheus's pods, allowed to scrape `path` on the HTTP port; the Service then carries scrape annotations. */
   readonly metrics?: { readonly path: string; readonly allowFrom: NetworkPolicyPeer[] };
   /** Where the pods may connect to, besides DNS (allowed namespace-wide). */
   readonly egress: pulumi.Input<inputs.networking.v1.NetworkPolicyEgressRule>[];
