@@ -1,3 +1,4 @@
+import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { isQuantity, parseQuantity } from "./quantity.js";
 
@@ -166,6 +167,61 @@ const redis = z.discriminatedUnion(
   { error: 'must have mode "external" or "in-cluster"' },
 );
 
+/** Schedule macros the CronJob controller accepts besides five fields. */
+const CRON_MACROS = new Set([
+  "@yearly",
+  "@annually",
+  "@monthly",
+  "@weekly",
+  "@daily",
+  "@midnight",
+  "@hourly",
+]);
+
+function isCronSchedule(value: string): boolean {
+  if (CRON_MACROS.has(value)) return true;
+  if (value.trim().split(/\s+/).length !== 5) return false;
+  try {
+    CronExpressionParser.parse(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cronSchedule = z
+  .string({ error: 'must be a five-field cron schedule such as "15 2 * * *"' })
+  .refine(isCronSchedule, 'must be a five-field cron schedule such as "15 2 * * *"');
+
+const backups = z.strictObject({
+  /** When the nightly dump runs, in `timeZone`. */
+  schedule: cronSchedule,
+  /** An IANA time zone name, e.g. "Europe/Berlin". */
+  timeZone: z
+    .string({ error: "must be an IANA time zone" })
+    .refine(isTimeZone, "must be an IANA time zone such as Etc/UTC"),
+  /** When the latest dump is restored into a scratch database and checked. */
+  restoreCheckSchedule: cronSchedule,
+  /** Verified dumps older than this many days are deleted. */
+  retentionDays: int(1, 3650),
+  /** At most this many verified dumps are kept. */
+  retentionCount: int(1, 1000),
+  storageSize: quantity("storage"),
+  storageClass: dnsLabel.optional(),
+  resources,
+  /** Seconds a backup or restore check may run before Kubernetes stops it. */
+  deadlineSeconds: int(60, 86_400),
+});
+
 const namespaceQuota = z.strictObject({
   cpu: quantity("cpu"),
   memory: quantity("memory"),
@@ -182,6 +238,7 @@ export const stackSettingsSchema = z.strictObject({
   images,
   postgres,
   redis,
+  backups,
   quota: namespaceQuota,
   /** Namespace of the monitoring stack, whose Prometheus may scrape the metrics ports. */
   monitoringNamespace: dnsLabel,

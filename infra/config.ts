@@ -119,7 +119,18 @@ function peakLimits(settings: StackSettings) {
     cpu += parseQuantity(store.resources.limits.cpu);
     memory += parseQuantity(store.resources.limits.memory);
   }
+  // The backup and the restore check may run at the same time.
+  cpu += 2 * parseQuantity(settings.backups.resources.limits.cpu);
+  memory += 2 * parseQuantity(settings.backups.resources.limits.memory);
   return { cpu, memory };
+}
+
+/** Persistent volume claims the stack makes: the in-cluster stores' data and the backups. */
+function volumeClaims(settings: StackSettings): string[] {
+  const sizes = [settings.backups.storageSize];
+  for (const store of [settings.postgres, settings.redis])
+    if (store.mode === "in-cluster") sizes.push(store.storageSize);
+  return sizes;
 }
 
 function checkQuota(settings: StackSettings, problems: string[]) {
@@ -134,6 +145,20 @@ function checkQuota(settings: StackSettings, problems: string[]) {
     problems.push(
       `${key(["quota", "memory"])} must cover the ${formatMemory(peak.memory)} of memory limits the services ` +
         `reach at full scale during a rollout, got "${settings.quota.memory}"`,
+    );
+  }
+  const claims = volumeClaims(settings);
+  const storage = claims.reduce((sum, size) => sum + parseQuantity(size), 0);
+  if (parseQuantity(settings.quota.storage) < storage) {
+    problems.push(
+      `${key(["quota", "storage"])} must cover the ${formatMemory(storage)} of volumes the stack claims, ` +
+        `got "${settings.quota.storage}"`,
+    );
+  }
+  if (settings.quota.persistentVolumeClaims < claims.length) {
+    problems.push(
+      `${key(["quota", "persistentVolumeClaims"])} must allow the ${claims.length} volume claims the stack makes, ` +
+        `got ${settings.quota.persistentVolumeClaims}`,
     );
   }
 }

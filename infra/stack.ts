@@ -4,6 +4,7 @@ import { ApiToken } from "./components/api-token.js";
 import { Images } from "./components/images.js";
 import { EnvironmentNamespace } from "./components/namespace.js";
 import { Postgres } from "./components/postgres.js";
+import { PostgresBackup } from "./components/postgres-backup.js";
 import { PublicIngress } from "./components/public-ingress.js";
 import { Redis } from "./components/redis.js";
 import { WebService } from "./components/web-service.js";
@@ -44,7 +45,14 @@ export function declareStack(config: StackConfig): StackOutputs {
     instance: stack,
     settings: settings.postgres,
     password: config.secrets.postgresPassword,
-    clients: backendPods,
+    clients: [...backendPods, podsNamed("postgres-backup")],
+  });
+  new PostgresBackup("postgres-backup", {
+    namespace,
+    instance: stack,
+    settings: settings.backups,
+    credentialsSecret: postgres.secretName,
+    databaseEgress: postgres.clientEgress,
   });
   const redis = new Redis("redis", {
     namespace,
@@ -149,6 +157,8 @@ export function declareStack(config: StackConfig): StackOutputs {
         `kubectl -n ${ns} exec deployment/backend -- ` +
         `node -e "fetch('http://127.0.0.1:3000/health').then((r) => r.text()).then(console.log)"`,
       apiToken: `kubectl -n ${ns} get secret backend-api -o jsonpath='{.data.API_TOKEN}' | base64 -d`,
+      backupNow: `scripts/backup-now.sh ${stack}`,
+      restoreCheckNow: `kubectl -n ${ns} create job --from=cronjob/postgres-restore-check postgres-restore-check-manual-$(date +%s)`,
       databasePassword: `kubectl -n ${ns} get secret postgres-credentials -o jsonpath='{.data.PGPASSWORD}' | base64 -d`,
     },
   };

@@ -27,5 +27,15 @@ export const production: StackProfile = {
   },
   postgres: { mode: "external", port: 5432, database: "leadms", user: "leadms", sslMode: "verify-full" },
   redis: { mode: "external", port: 6379, tls: true },
+  backups: {
+    schedule: "15 1 * * *",
+    timeZone: "Etc/UTC",
+    restoreCheckSchedule: "30 4 * * 0",
+    retentionDays: 30,
+    retentionCount: 30,
+    storageSize: "40Gi",
+    resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "512Mi" } },
+    deadlineSeconds: 7200,
+  },
   quota: { cpu: "20", memory: "24Gi", pods: 60, storage: "50Gi", persistentVolumeClaims: 10 },
 };

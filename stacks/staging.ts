@@ -37,5 +37,15 @@ export const staging: StackProfile = {
     maxMemory: "100Mi",
     resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "250m", memory: "192Mi" } },
   },
+  backups: {
+    schedule: "15 2 * * *",
+    timeZone: "Etc/UTC",
+    restoreCheckSchedule: "30 4 * * 0",
+    retentionDays: 7,
+    retentionCount: 7,
+    storageSize: "5Gi",
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+    deadlineSeconds: 1800,
+  },
   quota: { cpu: "4", memory: "6Gi", pods: 30, storage: "20Gi", persistentVolumeClaims: 6 },
 };

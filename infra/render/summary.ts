@@ -9,8 +9,10 @@ export interface ResourceTotals {
 
 export interface RenderSummary {
   readonly objectsByKind: Readonly<Record<string, number>>;
-  /** CPU (cores) and memory (bytes) of every workload's pods at their declared (or minimum) replicas. */
+  /** CPU (cores) and memory (bytes) of the serving workloads' pods at their declared (or minimum) replicas. */
   readonly totals: ResourceTotals;
+  /** The same for one pod of each Job and CronJob: what the stack claims while they all run. */
+  readonly scheduled: ResourceTotals;
   /** Images the workloads run, by container. */
   readonly images: Readonly<Record<string, string>>;
   /** Resources outside Kubernetes (images built and pushed, generated passwords), by Pulumi type. */
@@ -25,7 +27,9 @@ interface PodSpecLike {
   }[];
 }
 
-const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]);
+/** Workloads whose pods run all the time, and those that run on a schedule. */
+const SERVING_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
+const SCHEDULED_KINDS = new Set(["Job", "CronJob"]);
 
 interface WorkloadSpec {
   template?: { spec?: PodSpecLike };
@@ -61,16 +65,21 @@ export function summarize(
     minReplicasByTarget.set(target, spec.minReplicas ?? 1);
   }
 
-  const totals = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
+  const zero = () => ({ requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } });
+  const totals = zero();
+  const scheduled = zero();
   const images: Record<string, string> = {};
-  for (const object of objects.filter((o) => WORKLOAD_KINDS.has(o.kind))) {
-    const replicas = replicasOf(object, minReplicasByTarget);
+  for (const object of objects) {
+    const serving = SERVING_KINDS.has(object.kind);
+    if (!serving && !SCHEDULED_KINDS.has(object.kind)) continue;
+    const replicas = serving ? replicasOf(object, minReplicasByTarget) : 1;
+    const sums = serving ? totals : scheduled;
     for (const container of podSpecOf(object)?.containers ?? []) {
       images[`${object.kind}/${object.metadata.name}/${container.name}`] = container.image ?? "(none)";
       for (const kind of ["requests", "limits"] as const) {
         const declared = container.resources?.[kind] ?? {};
-        if (declared.cpu) totals[kind].cpu += replicas * parseQuantity(declared.cpu);
-        if (declared.memory) totals[kind].memory += replicas * parseQuantity(declared.memory);
+        if (declared.cpu) sums[kind].cpu += replicas * parseQuantity(declared.cpu);
+        if (declared.memory) sums[kind].memory += replicas * parseQuantity(declared.memory);
       }
     }
   }
@@ -80,7 +89,7 @@ export function summarize(
     if (resource.type.startsWith("kubernetes:") || resource.type.startsWith("leadms:")) continue;
     otherResources[resource.type] = (otherResources[resource.type] ?? 0) + 1;
   }
-  return { objectsByKind, totals, images, otherResources };
+  return { objectsByKind, totals, scheduled, images, otherResources };
 }
 
 /** The summary as the renderer prints it. */
@@ -89,13 +98,15 @@ export function formatSummary(stack: string, summary: RenderSummary): string {
   const lines = [`stack ${stack}: ${count} Kubernetes objects`];
   for (const [kind, n] of Object.entries(summary.objectsByKind).sort())
     lines.push(`  ${kind.padEnd(26)} ${n}`);
-  const { requests, limits } = summary.totals;
-  lines.push(
-    "resources at the declared (or autoscaler minimum) replicas:",
+  const resources = ({ requests, limits }: ResourceTotals) => [
     `  requests  cpu ${formatCpu(requests.cpu).padStart(7)}  memory ${formatMemory(requests.memory)}`,
     `  limits    cpu ${formatCpu(limits.cpu).padStart(7)}  memory ${formatMemory(limits.memory)}`,
-    "images (a build's digest is known only after the push; offline it is a placeholder):",
-  );
+  ];
+  lines.push("resources at the declared (or autoscaler minimum) replicas:", ...resources(summary.totals));
+  if (summary.scheduled.requests.cpu > 0 || summary.scheduled.requests.memory > 0) {
+    lines.push("and while every scheduled job runs, one pod each:", ...resources(summary.scheduled));
+  }
+  lines.push("images (a build's digest is known only after the push; offline it is a placeholder):");
   for (const [container, image] of Object.entries(summary.images)) lines.push(`  ${container}: ${image}`);
   if (Object.keys(summary.otherResources).length > 0) {
     lines.push("other resources:");

@@ -291,6 +291,7 @@ describe("Postgres and Redis", () => {
     expect(find(staging.objects, "Service", "postgres").spec.clusterIP).toBe("None");
     expect(find(staging.objects, "NetworkPolicy", "postgres").spec.ingress[0].from).toEqual([
       { podSelector: { matchLabels: { "app.kubernetes.io/name": "backend" } } },
+      { podSelector: { matchLabels: { "app.kubernetes.io/name": "postgres-backup" } } },
     ]);
     expect(
       byType(staging.resources, "random:index/randomPassword:RandomPassword").map((r) => r.name),
@@ -357,7 +358,10 @@ describe("stack outputs", () => {
       services: { backend: "backend", frontend: "frontend" },
       urls: { statusPage: "https://leads.example.com", api: "https://leads.example.com/api" },
     });
-    for (const command of Object.values(outputs?.commands ?? {}))
+    const commands = outputs?.commands ?? {};
+    for (const command of Object.values(commands).filter((c) => c.startsWith("kubectl"))) {
       expect(command).toContain("-n leadms-production");
+    }
+    expect(commands.backupNow).toBe("scripts/backup-now.sh production");
   });
 });
