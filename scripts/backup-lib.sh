@@ -83,9 +83,19 @@ id_epoch() {
   date -u -d "${stamp:0:4}-${stamp:4:2}-${stamp:6:2}T${stamp:9:2}:${stamp:11:2}:${stamp:13:2}Z" +%s
 }
 
+# The sha256 of a file, in hex. OpenSSL uses the CPU's SHA instructions (about three times faster
+# than sha256sum here); sha256sum stands in where openssl is not installed.
+file_sha256() {
+  if command -v openssl >/dev/null; then
+    openssl dgst -sha256 -r "$1" | cut -d ' ' -f 1
+  else
+    sha256sum "$1" | cut -d ' ' -f 1
+  fi
+}
+
 # Checks a dump against its .sha256; logs and returns 1 on a mismatch or a missing checksum.
 verify_checksum() {
-  local file=$1 dir name id
+  local file=$1 dir name id expected
   dir=$(dirname "$file")
   name=$(basename "$file")
   id=${name%.zst}
@@ -94,7 +104,8 @@ verify_checksum() {
     log error "no checksum file for the dump" dump "$name"
     return 1
   fi
-  if ! (cd "$dir" && sha256sum --check --status "$id.sha256"); then
+  expected=$(cut -d ' ' -f 1 "$dir/$id.sha256")
+  if [[ $(file_sha256 "$file") != "$expected" ]]; then
     log error "checksum mismatch: the dump is corrupt" dump "$name"
     return 1
   fi

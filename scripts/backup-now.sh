@@ -9,7 +9,8 @@
 #   --dry-run          print the kubectl commands instead of running them
 #
 # kubectl uses the current context (or KUBECONFIG); exit 0 when the job completes, 1 when it fails
-# or does not finish in time, 2 on bad arguments.
+# or does not finish in time, 2 on bad arguments. BACKUP_NOW_POLL_SECONDS sets how often the job's
+# state is checked once its logs end (default 5).
 set -euo pipefail
 
 usage() {
@@ -40,6 +41,8 @@ done
   { echo "backup-now: \"$stack\" is not a stack name (lower-case letters, digits and -)" >&2 && usage; }
 [[ $timeout =~ ^[1-9][0-9]{0,5}$ ]] || { echo "backup-now: --timeout must be a number of seconds, got \"$timeout\"" >&2 && usage; }
 
+poll=${BACKUP_NOW_POLL_SECONDS:-5}
+[[ $poll =~ ^[1-9][0-9]{0,3}$ ]] || { echo "backup-now: BACKUP_NOW_POLL_SECONDS must be a number of seconds, got \"$poll\"" >&2 && usage; }
 namespace="leadms-$stack"
 job="postgres-backup-manual-$(date -u +%Y%m%d-%H%M%S)"
 
@@ -68,5 +71,5 @@ while :; do
       ;;
     *" Failed "*) fail "job $job failed; see: kubectl --namespace $namespace describe job $job" ;;
   esac
-  sleep 5
+  sleep "$poll"
 done

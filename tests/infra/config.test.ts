@@ -151,6 +151,28 @@ const BAD_CONFIGS: {
     expected: 'leadms:redis must have mode "external" or "in-cluster", got "yes"',
   },
   {
+    name: "a schedule with six fields",
+    overrides: { backups: { schedule: "0 15 2 * * *" } },
+    expected:
+      'leadms:backups.schedule must be a five-field cron schedule such as "15 2 * * *", got "0 15 2 * * *"',
+  },
+  {
+    name: "a minute out of range",
+    overrides: { backups: { restoreCheckSchedule: "61 4 * * 0" } },
+    expected:
+      'leadms:backups.restoreCheckSchedule must be a five-field cron schedule such as "15 2 * * *", got "61 4 * * 0"',
+  },
+  {
+    name: "an unknown time zone",
+    overrides: { backups: { timeZone: "Mars/Olympus" } },
+    expected: 'leadms:backups.timeZone must be an IANA time zone such as Etc/UTC, got "Mars/Olympus"',
+  },
+  {
+    name: "volumes beyond the storage quota",
+    overrides: { backups: { storageSize: "100Gi" } },
+    expected: 'leadms:quota.storage must cover the 106Gi of volumes the stack claims, got "20Gi"',
+  },
+  {
     name: "a short API token",
     secrets: { apiToken: "short" },
     expected: "leadms:apiToken must be at least 24 characters long",
