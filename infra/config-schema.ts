@@ -222,6 +222,69 @@ const backups = z.strictObject({
   deadlineSeconds: int(60, 86_400),
 });
 
+const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
+const duration = z
+  .string({ error: 'must be a Prometheus duration such as "30s" or "15d"' })
+  .regex(DURATION, 'must be a Prometheus duration such as "30s" or "15d"');
+const ratio = z
+  .number({ error: "must be a number between 0 and 1" })
+  .gt(0, "must be a number between 0 and 1")
+  .lt(1, "must be a number between 0 and 1");
+const positive = z.number({ error: "must be a positive number" }).positive("must be a positive number");
+
+/** Where alerts go: a Slack channel for everything, PagerDuty for critical alerts where the stack pages. */
+const receivers = z.strictObject({
+  /** The Slack channel of the chat receiver; its webhook URL is the secret `leadms:slackWebhookUrl`. */
+  slackChannel: z.string().regex(/^#[a-z0-9_-]{1,80}$/, 'must be a Slack channel such as "#leadms-alerts"'),
+  /** Whether critical alerts page through PagerDuty (routing key: the secret `leadms:pagerdutyRoutingKey`). */
+  page: z.boolean({ error: "must be true or false" }),
+});
+
+/** Alert thresholds; each rule reads the one it needs. */
+const thresholds = z.strictObject({
+  http5xxRatio: ratio,
+  latencyP95Seconds: positive,
+  authFailuresPerMinute: positive,
+  postgresConnectionsRatio: ratio,
+  redisMemoryRatio: ratio,
+  backupMaxAgeHours: positive,
+  volumeFreeRatio: ratio,
+  nodeCpuRatio: ratio,
+  nodeMemoryRatio: ratio,
+  nodeDiskRatio: ratio,
+});
+
+const monitoring = z.strictObject({
+  scrapeInterval: duration,
+  prometheus: z.strictObject({
+    retentionTime: duration,
+    /** Prometheus's own size cap, e.g. "8GB"; keep it below the volume. */
+    retentionSize: z.string().regex(/^[0-9]+(MB|GB|TB)$/, 'must be a size such as "8GB"'),
+    storageSize: quantity("storage"),
+    storageClass: dnsLabel.optional(),
+    resources,
+    /** Optional remote storage (Mimir, Thanos, a hosted service); its password is `leadms:remoteWritePassword`. */
+    remoteWrite: z
+      .strictObject({
+        url: z
+          .string()
+          .refine((value) => URL.canParse(value) && value.startsWith("https://"), "must be an https:// URL"),
+        username: z.string().min(1, "must not be empty"),
+      })
+      .nullable(),
+  }),
+  alertmanager: z.strictObject({ storageSize: quantity("storage"), resources }),
+  /** One size for postgres-, redis- and node-exporter. */
+  exporters: z.strictObject({ resources }),
+  kubeStateMetrics: z.strictObject({ resources }),
+  /** node-exporter needs the host; only one stack per cluster may run it. */
+  nodeExporter: z.boolean({ error: "must be true or false" }),
+  receivers,
+  thresholds,
+  /** Where the alerts' runbook_url points: the rendered docs/alerts.md of this repository. */
+  runbookBaseUrl: z.string().refine((value) => URL.canParse(value), "must be a URL"),
+});
+
 const namespaceQuota = z.strictObject({
   cpu: quantity("cpu"),
   memory: quantity("memory"),
@@ -239,6 +302,7 @@ export const stackSettingsSchema = z.strictObject({
   postgres,
   redis,
   backups,
+  monitoring,
   quota: namespaceQuota,
   /** Namespace of the monitoring stack, whose Prometheus may scrape the metrics ports. */
   monitoringNamespace: dnsLabel,

@@ -37,5 +37,40 @@ export const production: StackProfile = {
     resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "512Mi" } },
     deadlineSeconds: 7200,
   },
+  monitoring: {
+    scrapeInterval: "15s",
+    prometheus: {
+      retentionTime: "30d",
+      retentionSize: "40GB",
+      storageSize: "50Gi",
+      resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi" } },
+      remoteWrite: null,
+    },
+    alertmanager: {
+      storageSize: "1Gi",
+      resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+    },
+    exporters: {
+      resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "96Mi" } },
+    },
+    kubeStateMetrics: {
+      resources: { requests: { cpu: "20m", memory: "96Mi" }, limits: { cpu: "200m", memory: "256Mi" } },
+    },
+    nodeExporter: true,
+    receivers: { slackChannel: "#leadms-alerts", page: true },
+    thresholds: {
+      http5xxRatio: 0.05,
+      latencyP95Seconds: 1,
+      authFailuresPerMinute: 30,
+      postgresConnectionsRatio: 0.8,
+      redisMemoryRatio: 0.9,
+      backupMaxAgeHours: 26,
+      volumeFreeRatio: 0.1,
+      nodeCpuRatio: 0.9,
+      nodeMemoryRatio: 0.9,
+      nodeDiskRatio: 0.85,
+    },
+    runbookBaseUrl: "https://github.com/example/leadms/blob/main/docs/alerts.md",
+  },
   quota: { cpu: "20", memory: "24Gi", pods: 60, storage: "50Gi", persistentVolumeClaims: 10 },
 };

@@ -47,5 +47,40 @@ export const staging: StackProfile = {
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
     deadlineSeconds: 1800,
   },
+  monitoring: {
+    scrapeInterval: "30s",
+    prometheus: {
+      retentionTime: "7d",
+      retentionSize: "4GB",
+      storageSize: "5Gi",
+      resources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "500m", memory: "1Gi" } },
+      remoteWrite: null,
+    },
+    alertmanager: {
+      storageSize: "1Gi",
+      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+    },
+    exporters: {
+      resources: { requests: { cpu: "10m", memory: "24Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+    },
+    kubeStateMetrics: {
+      resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+    },
+    nodeExporter: true,
+    receivers: { slackChannel: "#leadms-staging", page: false },
+    thresholds: {
+      http5xxRatio: 0.1,
+      latencyP95Seconds: 2,
+      authFailuresPerMinute: 60,
+      postgresConnectionsRatio: 0.8,
+      redisMemoryRatio: 0.9,
+      backupMaxAgeHours: 26,
+      volumeFreeRatio: 0.1,
+      nodeCpuRatio: 0.9,
+      nodeMemoryRatio: 0.9,
+      nodeDiskRatio: 0.85,
+    },
+    runbookBaseUrl: "https://github.com/example/leadms/blob/main/docs/alerts.md",
+  },
   quota: { cpu: "4", memory: "6Gi", pods: 30, storage: "20Gi", persistentVolumeClaims: 6 },
 };

@@ -1,5 +1,6 @@
+import { loadStackConfig, type StackConfig } from "../../../infra/config.js";
 import type { KubernetesObject } from "../../../infra/render/manifests.js";
-import { type RenderedStack, renderStack } from "../../../infra/render/render-stack.js";
+import { type RenderedStack, renderProgram, renderStack } from "../../../infra/render/render-stack.js";
 import { readStackConfig, type StackConfigValues } from "../../../infra/render/stack-file.js";
 
 const ROOT = new URL("../../../", import.meta.url);
@@ -38,3 +39,13 @@ export function find(objects: readonly KubernetesObject[], kind: string, name: s
 
 export const kinds = (objects: readonly KubernetesObject[]) =>
   objects.map((o) => `${o.kind}/${o.metadata.name}`);
+
+/** A stack's validated config, read the way the program reads it. */
+export async function stackConfig(stack: string): Promise<StackConfig> {
+  let config: StackConfig | undefined;
+  await renderProgram(stack, stackValues(stack), () => {
+    config = loadStackConfig(stack);
+  });
+  if (!config) throw new Error(`no config for ${stack}`);
+  return config;
+}
