@@ -8,7 +8,15 @@ import { formatCpu, formatMemory, parseQuantity } from "./quantity.js";
 export const CONFIG_NAMESPACE = "leadms";
 
 /** Secret config keys: read only with `requireSecret`, and refused when not stored as `secure:`. */
-const SECRET_KEYS = ["apiToken", "postgresPassword", "redisPassword", "registryPassword"] as const;
+const SECRET_KEYS = [
+  "apiToken",
+  "postgresPassword",
+  "redisPassword",
+  "registryPassword",
+  "slackWebhookUrl",
+  "pagerdutyRoutingKey",
+  "remoteWritePassword",
+] as const;
 type SecretKey = (typeof SECRET_KEYS)[number];
 
 /** The API token must be as long as the backend demands (API_TOKEN >= 24 characters). */
@@ -98,6 +106,10 @@ function checkSecrets(raw: Map<string, string>, settings: StackSettings | undefi
   const apiToken = raw.get("apiToken");
   if (apiToken !== undefined && apiToken.length < MIN_API_TOKEN_LENGTH) {
     problems.push(`${key(["apiToken"])} must be at least ${MIN_API_TOKEN_LENGTH} characters long`);
+  }
+  const remoteWrite = settings?.monitoring.prometheus.remoteWrite;
+  if (remoteWrite && !raw.has("remoteWritePassword")) {
+    problems.push(`${key(["remoteWritePassword"])} is required when leadms:monitoring.prometheus.remoteWrite is set`);
   }
   const images = settings?.images;
   if (images?.mode === "build" && images.registryUsername && !raw.has("registryPassword")) {
