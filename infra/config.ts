@@ -109,7 +109,9 @@ function checkSecrets(raw: Map<string, string>, settings: StackSettings | undefi
   }
   const remoteWrite = settings?.monitoring.prometheus.remoteWrite;
   if (remoteWrite && !raw.has("remoteWritePassword")) {
-    problems.push(`${key(["remoteWritePassword"])} is required when leadms:monitoring.prometheus.remoteWrite is set`);
+    problems.push(
+      `${key(["remoteWritePassword"])} is required when leadms:monitoring.prometheus.remoteWrite is set`,
+    );
   }
   const images = settings?.images;
   if (images?.mode === "build" && images.registryUsername && !raw.has("registryPassword")) {
@@ -121,10 +123,18 @@ function checkSecrets(raw: Map<string, string>, settings: StackSettings | undefi
 function peakLimits(settings: StackSettings) {
   let cpu = 0;
   let memory = 0;
-  for (const service of [settings.backend, settings.frontend]) {
+  // The frontend's pods carry the nginx exporter beside nginx.
+  const exporter = settings.monitoring.exporters.resources.limits;
+  for (const [service, sidecar] of [
+    [settings.backend, undefined],
+    [settings.frontend, exporter],
+  ] as const) {
     const replicas = (service.autoscaling?.maxReplicas ?? service.replicas) + 1;
-    cpu += replicas * parseQuantity(service.resources.limits.cpu);
-    memory += replicas * parseQuantity(service.resources.limits.memory);
+    cpu +=
+      replicas * (parseQuantity(service.resources.limits.cpu) + (sidecar ? parseQuantity(sidecar.cpu) : 0));
+    memory +=
+      replicas *
+      (parseQuantity(service.resources.limits.memory) + (sidecar ? parseQuantity(sidecar.memory) : 0));
   }
   for (const store of [settings.postgres, settings.redis]) {
     if (store.mode !== "in-cluster") continue;

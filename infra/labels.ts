@@ -24,3 +24,13 @@ export function recommendedLabels({ name, instance, component }: AppLabels): Rec
 export function selectorLabels({ name, instance }: AppLabels): Record<string, string> {
   return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
 }
+
+/** A NetworkPolicy peer: the pods of one app name, in the named namespace (the policy's own when absent). */
+export function pods(name: string, namespace?: string) {
+  return {
+    ...(namespace
+      ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } }
+      : {}),
+    podSelector: { matchLabels: { "app.kubernetes.io/name": name } },
+  };
+}

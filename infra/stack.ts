@@ -1,21 +1,44 @@
+import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_NGINX, nginxConfig } from "../app/frontend/nginx-config.js";
 import { ApiToken } from "./components/api-token.js";
 import { Images } from "./components/images.js";
 import { EnvironmentNamespace } from "./components/namespace.js";
+import { restrictedContainerSecurity } from "./components/pod-security.js";
 import { Postgres } from "./components/postgres.js";
 import { PostgresBackup } from "./components/postgres-backup.js";
 import { PublicIngress } from "./components/public-ingress.js";
 import { Redis } from "./components/redis.js";
 import { WebService } from "./components/web-service.js";
 import type { StackConfig } from "./config.js";
+import type { ResourceSettings } from "./config-schema.js";
+import { pods } from "./labels.js";
+import { declareMonitoring } from "./monitoring-stack.js";
 
 const BACKEND_PORT = 3000;
+const NGINX_EXPORTER_PORT = 9113;
 const FRONTEND_PORT = CONTAINER_NGINX.listenPort;
 /** Seconds of SIGKILL margin beyond the backend's own shutdown delay and drain timeout. */
 const GRACE_MARGIN_SECONDS = 5;
 
-const podsNamed = (name: string) => ({ podSelector: { matchLabels: { "app.kubernetes.io/name": name } } });
+/** Translates nginx's stub_status (on the pod's loopback) into Prometheus metrics, beside nginx. */
+function nginxExporter(resources: ResourceSettings): inputs.core.v1.Container {
+  const probe = { tcpSocket: { port: "metrics" }, periodSeconds: 30, timeoutSeconds: 5 };
+  return {
+    name: "nginx-exporter",
+    image: "docker.io/nginx/nginx-prometheus-exporter:1.3.0",
+    imagePullPolicy: "IfNotPresent",
+    args: [
+      `--nginx.scrape-uri=http://127.0.0.1:${CONTAINER_NGINX.statusPort}/stub_status`,
+      `--web.listen-address=:${NGINX_EXPORTER_PORT}`,
+    ],
+    ports: [{ name: "metrics", containerPort: NGINX_EXPORTER_PORT, protocol: "TCP" }],
+    resources,
+    readinessProbe: probe,
+    livenessProbe: probe,
+    securityContext: restrictedContainerSecurity(65534),
+  };
+}
 
 /** What an operator needs after `pulumi up`: where things are and the commands to look at them. */
 export interface StackOutputs {
@@ -39,13 +62,17 @@ export function declareStack(config: StackConfig): StackOutputs {
     registryPassword: config.secrets.registryPassword,
   });
 
-  const backendPods = [podsNamed("backend")];
+  const backendPods = [pods("backend")];
   const postgres = new Postgres("postgres", {
     namespace,
     instance: stack,
     settings: settings.postgres,
     password: config.secrets.postgresPassword,
-    clients: [...backendPods, podsNamed("postgres-backup")],
+    clients: [
+      ...backendPods,
+      pods("postgres-backup"),
+      pods("postgres-exporter", settings.monitoringNamespace),
+    ],
   });
   new PostgresBackup("postgres-backup", {
     namespace,
@@ -59,7 +86,7 @@ export function declareStack(config: StackConfig): StackOutputs {
     instance: stack,
     settings: settings.redis,
     password: config.secrets.redisPassword,
-    clients: backendPods,
+    clients: [...backendPods, pods("redis-exporter", settings.monitoringNamespace)],
   });
   const apiToken = new ApiToken("api-token", {
     namespace,
@@ -73,10 +100,7 @@ export function declareStack(config: StackConfig): StackOutputs {
     },
     podSelector: { matchLabels: settings.ingress.controller.podLabels },
   };
-  const prometheus = {
-    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": settings.monitoringNamespace } },
-    podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
-  };
+  const prometheus = pods("prometheus", settings.monitoringNamespace);
   const secretEnv = (name: string, secret: pulumi.Output<string>, key = name) => ({
     name,
     valueFrom: { secretKeyRef: { name: secret, key } },
@@ -104,7 +128,7 @@ export function declareStack(config: StackConfig): StackOutputs {
       secretEnv("REDIS_URL", redis.secretName),
       secretEnv("API_TOKEN", apiToken.secretName),
     ],
-    allowFrom: [ingressController, podsNamed("frontend")],
+    allowFrom: [ingressController, pods("frontend")],
     metrics: { path: "/metrics", allowFrom: [prometheus] },
     egress: [postgres.clientEgress, redis.clientEgress],
   });
@@ -123,6 +147,8 @@ export function declareStack(config: StackConfig): StackOutputs {
       preStopSleepSeconds: 5,
       terminationGracePeriodSeconds: 15,
       allowFrom: [ingressController],
+      metrics: { path: "/metrics", port: NGINX_EXPORTER_PORT, allowFrom: [prometheus] },
+      sidecars: [nginxExporter(settings.monitoring.exporters.resources)],
       egress: [{ to: backendPods, ports: [{ protocol: "TCP", port: BACKEND_PORT }] }],
       configFile: {
         fileName: "nginx.conf",
@@ -142,6 +168,8 @@ export function declareStack(config: StackConfig): StackOutputs {
     backendService: backend.serviceName,
     maxBodySize: "64k",
   });
+
+  declareMonitoring(config, { postgres, redis });
 
   const ns = config.namespace;
   return {

@@ -1,4 +1,4 @@
-import { describe, type KubernetesObject } from "./kubernetes-object.js";
+import { describe, EXCEPTION_REASON, EXCEPTIONS, type KubernetesObject } from "./kubernetes-object.js";
 import type { ObjectRule, StackRule } from "./rule.js";
 import { objectRules, stackRules } from "./rules/index.js";
 
@@ -8,8 +8,19 @@ export interface Violation {
   readonly message: string;
 }
 
+/** Rules an object is exempt from: listed in its annotation, and only with a reason beside them. */
+export function exceptionsOf(object: KubernetesObject): string[] {
+  const annotations = object.metadata?.annotations ?? {};
+  if (!annotations[EXCEPTION_REASON]?.trim()) return [];
+  return (annotations[EXCEPTIONS] ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+}
+
 export function applies(rule: ObjectRule, object: KubernetesObject): boolean {
-  return !rule.kinds || rule.kinds.includes(object.kind ?? "");
+  if (rule.kinds && !rule.kinds.includes(object.kind ?? "")) return false;
+  return !exceptionsOf(object).includes(rule.name);
 }
 
 /** Every violation of the given rules (all the pack's rules by default) among `objects`. */

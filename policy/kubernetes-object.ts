@@ -63,6 +63,10 @@ interface WorkloadSpec {
   readonly jobTemplate?: { readonly spec?: { readonly template?: PodTemplate } };
 }
 
+/** Annotations of a documented exception: the rules an object is exempt from, and why. */
+export const EXCEPTIONS = "leadms.io/policy-exceptions";
+export const EXCEPTION_REASON = "leadms.io/policy-exception-reason";
+
 /** Kinds whose objects run pods, and so carry a pod template. */
 export const WORKLOAD_KINDS = [
   "Deployment",

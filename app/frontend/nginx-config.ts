@@ -12,6 +12,8 @@ export interface NginxOptions {
   readonly runDir: string;
   /** The MIME types file. */
   readonly mimeTypes: string;
+  /** Loopback-only port of nginx's stub_status, read by the metrics exporter beside nginx. */
+  readonly statusPort: number;
 }
 
 /** The values the image and the cluster use: the backend Service is `backend`, port 80. */
@@ -21,6 +23,7 @@ export const CONTAINER_NGINX: NginxOptions = {
   root: "/usr/share/nginx/html",
   runDir: "/tmp/nginx",
   mimeTypes: "/etc/nginx/mime.types",
+  statusPort: 8081,
 };
 
 const CONTENT_SECURITY_POLICY = [
@@ -134,6 +137,16 @@ http {
     location / {
       expires -1;
       try_files $uri /index.html;
+    }
+  }
+
+  # Connection and request counters for the nginx-prometheus-exporter; reachable from the pod only.
+  server {
+    listen 127.0.0.1:${options.statusPort};
+    access_log off;
+
+    location = /stub_status {
+      stub_status;
     }
   }
 }

@@ -8,8 +8,10 @@ export interface EnvironmentNamespaceArgs {
   readonly name: string;
   /** The stack name, used as `app.kubernetes.io/instance`. */
   readonly instance: string;
-  /** Hard limits on what the namespace's workloads may claim. */
-  readonly quota: StackSettings["quota"];
+  /** Hard limits on what the namespace's workloads may claim; none when absent. */
+  readonly quota?: StackSettings["quota"];
+  /** The recommended labels' component: "platform" for the application, "monitoring". */
+  readonly component?: string;
 }
 
 /** Pod Security Admission at the restricted level, for every mode (enforce, audit, warn). */
@@ -31,7 +33,11 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
 
   constructor(name: string, args: EnvironmentNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("leadms:core:EnvironmentNamespace", name, {}, opts);
-    const labels = recommendedLabels({ name: "leadms", instance: args.instance, component: "platform" });
+    const labels = recommendedLabels({
+      name: "leadms",
+      instance: args.instance,
+      component: args.component ?? "platform",
+    });
 
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
@@ -44,24 +50,26 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
       labels,
     });
 
-    new k8s.core.v1.ResourceQuota(
-      `${name}-quota`,
-      {
-        metadata: metadata("leadms-quota"),
-        spec: {
-          hard: {
-            "requests.cpu": args.quota.cpu,
-            "limits.cpu": args.quota.cpu,
-            "requests.memory": args.quota.memory,
-            "limits.memory": args.quota.memory,
-            pods: String(args.quota.pods),
-            "requests.storage": args.quota.storage,
-            persistentvolumeclaims: String(args.quota.persistentVolumeClaims),
+    if (args.quota) {
+      new k8s.core.v1.ResourceQuota(
+        `${name}-quota`,
+        {
+          metadata: metadata("leadms-quota"),
+          spec: {
+            hard: {
+              "requests.cpu": args.quota.cpu,
+              "limits.cpu": args.quota.cpu,
+              "requests.memory": args.quota.memory,
+              "limits.memory": args.quota.memory,
+              pods: String(args.quota.pods),
+              "requests.storage": args.quota.storage,
+              persistentvolumeclaims: String(args.quota.persistentVolumeClaims),
+            },
           },
         },
-      },
-      { parent: this },
-    );
+        { parent: this },
+      );
+    }
 
     // Defaults for a container that declares nothing, so the quota never rejects it outright.
     new k8s.core.v1.LimitRange(

@@ -7,6 +7,7 @@ import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackSettings } from "../config-schema.js";
 import { recommendedLabels, selectorLabels } from "../labels.js";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./pod-security.js";
 import { POSTGRES_IMAGE } from "./postgres.js";
 
 const SCRIPTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../scripts");
@@ -162,13 +163,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
     return {
       restartPolicy: "Never",
       automountServiceAccountToken: false,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: POSTGRES_UID,
-        runAsGroup: POSTGRES_UID,
-        fsGroup: POSTGRES_UID,
-        seccompProfile: { type: "RuntimeDefault" },
-      },
+      securityContext: restrictedPodSecurity(POSTGRES_UID),
       containers: [
         {
           name: "postgres-backup",
@@ -182,16 +177,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
             ...job.env,
           ],
           resources: settings.resources,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: POSTGRES_UID,
-            runAsGroup: POSTGRES_UID,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: restrictedContainerSecurity(POSTGRES_UID),
           volumeMounts: [
             { name: "scripts", mountPath: "/scripts", readOnly: true },
             { name: "backups", mountPath: "/backups", readOnly: job.readOnlyBackups },

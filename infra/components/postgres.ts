@@ -30,6 +30,8 @@ export interface PostgresArgs {
  */
 export class Postgres extends pulumi.ComponentResource {
   public readonly secretName: pulumi.Output<string>;
+  /** The connection URL with its password (a secret), for exporters in other namespaces. */
+  public readonly connectionUrl: pulumi.Output<string>;
   /** The egress rule that lets a client reach the server. */
   public readonly clientEgress: inputs.networking.v1.NetworkPolicyEgressRule;
 
@@ -106,6 +108,7 @@ export class Postgres extends pulumi.ComponentResource {
     }
 
     this.secretName = secret.metadata.name;
+    this.connectionUrl = pulumi.secret(url);
     this.clientEgress =
       settings.mode === "in-cluster"
         ? {

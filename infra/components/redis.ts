@@ -26,6 +26,8 @@ export interface RedisArgs {
  */
 export class Redis extends pulumi.ComponentResource {
   public readonly secretName: pulumi.Output<string>;
+  /** The connection URL with its password (a secret), for exporters in other namespaces. */
+  public readonly connectionUrl: pulumi.Output<string>;
   /** The egress rule that lets a client reach the server. */
   public readonly clientEgress: inputs.networking.v1.NetworkPolicyEgressRule;
 
@@ -101,6 +103,7 @@ export class Redis extends pulumi.ComponentResource {
     }
 
     this.secretName = secret.metadata.name;
+    this.connectionUrl = pulumi.secret(url);
     this.clientEgress =
       settings.mode === "in-cluster"
         ? {

@@ -3,6 +3,7 @@ import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResourceSettings } from "../config-schema.js";
 import { type AppLabels, recommendedLabels, selectorLabels } from "../labels.js";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./pod-security.js";
 
 export interface StatefulStoreArgs {
   readonly namespace: pulumi.Input<string>;
@@ -70,13 +71,7 @@ export function declareStatefulStore(parent: pulumi.Resource, name: string, args
           spec: {
             automountServiceAccountToken: false,
             terminationGracePeriodSeconds: 60,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: args.runAsUser,
-              runAsGroup: args.runAsUser,
-              fsGroup: args.runAsUser,
-              seccompProfile: { type: "RuntimeDefault" },
-            },
+            securityContext: restrictedPodSecurity(args.runAsUser),
             containers: [
               {
                 name: appName,
@@ -89,16 +84,7 @@ export function declareStatefulStore(parent: pulumi.Resource, name: string, args
                 startupProbe: probe(5, 60),
                 readinessProbe: probe(10, 3),
                 livenessProbe: probe(20, 6),
-                securityContext: {
-                  runAsNonRoot: true,
-                  runAsUser: args.runAsUser,
-                  runAsGroup: args.runAsUser,
-                  allowPrivilegeEscalation: false,
-                  privileged: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ["ALL"] },
-                  seccompProfile: { type: "RuntimeDefault" },
-                },
+                securityContext: restrictedContainerSecurity(args.runAsUser),
                 volumeMounts: [{ name: "data", mountPath: args.dataPath }, ...scratch],
               },
             ],

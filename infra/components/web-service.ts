@@ -4,6 +4,7 @@ import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSettings } from "../config-schema.js";
 import { type AppLabels, recommendedLabels, selectorLabels } from "../labels.js";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./pod-security.js";
 
 type NetworkPolicyPeer = inputs.networking.v1.NetworkPolicyPeer;
 
@@ -44,8 +45,17 @@ export interface WebServiceArgs {
   readonly env?: pulumi.Input<inputs.core.v1.EnvVar>[];
   /** Pods allowed to reach the HTTP port. */
   readonly allowFrom: NetworkPolicyPeer[];
-  /** Prometheus's pods, allowed to scrape `path` on the HTTP port; the Service then carries scrape annotations. */
-  readonly metrics?: { readonly path: string; readonly allowFrom: NetworkPolicyPeer[] };
+  /**
+   * Prometheus's pods, allowed to scrape `path` on the HTTP port, or on `port` (named "metrics") of a
+   * sidecar exporter; the Service then carries scrape annotations.
+   */
+  readonly metrics?: {
+    readonly path: string;
+    readonly allowFrom: NetworkPolicyPeer[];
+    readonly port?: number;
+  };
+  /** Containers beside the service's own, such as a metrics exporter. */
+  readonly sidecars?: inputs.core.v1.Container[];
   /** Where the pods may connect to, besides DNS (allowed namespace-wide). */
   readonly egress: pulumi.Input<inputs.networking.v1.NetworkPolicyEgressRule>[];
   readonly configFile?: ConfigFile;
@@ -118,16 +128,7 @@ export class WebService extends pulumi.ComponentResource {
       lifecycle: args.preStopSleepSeconds
         ? { preStop: { sleep: { seconds: args.preStopSleepSeconds } } }
         : undefined,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: args.runAsUser,
-        runAsGroup: args.runAsUser,
-        allowPrivilegeEscalation: false,
-        privileged: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ["ALL"] },
-        seccompProfile: { type: "RuntimeDefault" },
-      },
+      securityContext: restrictedContainerSecurity(args.runAsUser),
       volumeMounts: [
         { name: "tmp", mountPath: "/tmp" },
         ...(args.configFile
@@ -170,15 +171,9 @@ export class WebService extends pulumi.ComponentResource {
               serviceAccountName: serviceAccount.metadata.name,
               automountServiceAccountToken: false,
               terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: args.runAsUser,
-                runAsGroup: args.runAsUser,
-                fsGroup: args.runAsUser,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: restrictedPodSecurity(args.runAsUser),
               topologySpreadConstraints: [spreadAcrossNodes],
-              containers: [container],
+              containers: [container, ...(args.sidecars ?? [])],
               volumes: [
                 { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
                 ...(configMap ? [{ name: "config", configMap: { name: configMap.metadata.name } }] : []),
@@ -190,11 +185,12 @@ export class WebService extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const metricsPort = args.metrics?.port ?? args.port;
     const scrape = args.metrics
       ? {
           "prometheus.io/scrape": "true",
           "prometheus.io/path": args.metrics.path,
-          "prometheus.io/port": String(args.port),
+          "prometheus.io/port": String(metricsPort),
         }
       : undefined;
     const service = new k8s.core.v1.Service(
@@ -204,7 +200,12 @@ export class WebService extends pulumi.ComponentResource {
         spec: {
           type: "ClusterIP",
           selector,
-          ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+          ports: [
+            { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
+            ...(args.metrics?.port
+              ? [{ name: "metrics", port: args.metrics.port, targetPort: "metrics", protocol: "TCP" }]
+              : []),
+          ],
         },
       },
       { parent: this },
@@ -220,7 +221,9 @@ export class WebService extends pulumi.ComponentResource {
           policyTypes: ["Ingress", "Egress"],
           ingress: [
             { from: args.allowFrom, ports: httpPort },
-            ...(args.metrics ? [{ from: args.metrics.allowFrom, ports: httpPort }] : []),
+            ...(args.metrics
+              ? [{ from: args.metrics.allowFrom, ports: [{ protocol: "TCP", port: metricsPort }] }]
+              : []),
           ],
           egress: args.egress,
         },

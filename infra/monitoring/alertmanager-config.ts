@@ -16,7 +16,11 @@ export interface AlertmanagerConfigOptions {
    */
   readonly receiverOverrides?: Readonly<Record<string, Record<string, unknown>>>;
   /** Grouping delays; the defaults suit a pager, the live tests shorten them. */
-  readonly timing?: { readonly groupWait: string; readonly groupInterval: string; readonly repeatInterval: string };
+  readonly timing?: {
+    readonly groupWait: string;
+    readonly groupInterval: string;
+    readonly repeatInterval: string;
+  };
 }
 
 export const RECEIVERS = { chat: "chat", pager: "pager", watchdog: "watchdog" } as const;
@@ -38,7 +42,9 @@ export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<s
       routes: [
         // The watchdog goes to a dead man's switch (configure one as the watchdog receiver), never to people.
         { receiver: RECEIVERS.watchdog, matchers: ['alertname="Watchdog"'], repeat_interval: "5m" },
-        ...(options.page ? [{ receiver: RECEIVERS.pager, matchers: ['severity="critical"'], continue: true }] : []),
+        ...(options.page
+          ? [{ receiver: RECEIVERS.pager, matchers: ['severity="critical"'], continue: true }]
+          : []),
         { receiver: RECEIVERS.chat, matchers: ['severity=~"critical|warning"'] },
       ],
     },
@@ -60,7 +66,8 @@ export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<s
                   api_url_file: `${RECEIVER_SECRETS_DIR}/${SLACK_URL_KEY}`,
                   channel: options.slackChannel,
                   send_resolved: true,
-                  title: '[{{ .Status | toUpper }}] {{ .CommonLabels.environment }}: {{ .CommonLabels.alertname }}',
+                  title:
+                    "[{{ .Status | toUpper }}] {{ .CommonLabels.environment }}: {{ .CommonLabels.alertname }}",
                   text: "{{ range .Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }} {{ .Annotations.runbook_url }}\n{{ end }}",
                 },
               ],
@@ -72,7 +79,11 @@ export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<s
             receiver(
               RECEIVERS.pager,
               options.secrets.pagerduty
-                ? { pagerduty_configs: [{ routing_key_file: `${RECEIVER_SECRETS_DIR}/${PAGERDUTY_KEY}`, send_resolved: true }] }
+                ? {
+                    pagerduty_configs: [
+                      { routing_key_file: `${RECEIVER_SECRETS_DIR}/${PAGERDUTY_KEY}`, send_resolved: true },
+                    ],
+                  }
                 : {},
             ),
           ]

@@ -45,9 +45,15 @@ function jobs(options: PrometheusConfigOptions): Job[] {
     address: `${service}.${options.monitoringNamespace}.svc:${port}`,
   });
   return [
-    { name: "backend", discovery: { kind: "service", namespace: options.namespace, service: "backend", port: "http" } },
+    {
+      name: "backend",
+      discovery: { kind: "service", namespace: options.namespace, service: "backend", port: "http" },
+    },
     // nginx's stub_status, translated by the nginx-prometheus-exporter sidecar of each frontend pod.
-    { name: "frontend", discovery: { kind: "service", namespace: options.namespace, service: "frontend", port: "metrics" } },
+    {
+      name: "frontend",
+      discovery: { kind: "service", namespace: options.namespace, service: "frontend", port: "metrics" },
+    },
     { name: "postgres", discovery: inMonitoring("postgres-exporter", 9187) },
     { name: "redis", discovery: inMonitoring("redis-exporter", 9121) },
     { name: "kube-state-metrics", discovery: inMonitoring("kube-state-metrics", 8080) },
@@ -92,7 +98,12 @@ function scrapeConfig(job: Job, options: PrometheusConfigOptions): Record<string
         ...base,
         kubernetes_sd_configs: [{ role: "node" }],
         relabel_configs: [
-          { source_labels: ["__address__"], regex: "(.+):\\d+", replacement: `$1:${discovery.port}`, target_label: "__address__" },
+          {
+            source_labels: ["__address__"],
+            regex: "(.+):\\d+",
+            replacement: `$1:${discovery.port}`,
+            target_label: "__address__",
+          },
           { source_labels: ["__meta_kubernetes_node_name"], target_label: "node" },
         ],
       };
@@ -139,7 +150,10 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
           remote_write: [
             {
               url: options.remoteWrite.url,
-              basic_auth: { username: options.remoteWrite.username, password_file: REMOTE_WRITE_PASSWORD_FILE },
+              basic_auth: {
+                username: options.remoteWrite.username,
+                password_file: REMOTE_WRITE_PASSWORD_FILE,
+              },
             },
           ],
         }

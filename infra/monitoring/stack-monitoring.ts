@@ -1,5 +1,5 @@
 import type { StackConfig } from "../config.js";
-import { type AlertmanagerConfigOptions, ALERTMANAGER_PORT } from "./alertmanager-config.js";
+import { ALERTMANAGER_PORT, type AlertmanagerConfigOptions } from "./alertmanager-config.js";
 import type { PrometheusConfigOptions } from "./prometheus-config.js";
 
 /** The Prometheus settings of a validated stack config. */
@@ -22,6 +22,9 @@ export function alertmanagerOptions(config: StackConfig): AlertmanagerConfigOpti
   return {
     slackChannel: receivers.slackChannel,
     page: receivers.page,
-    secrets: { slack: config.secrets.slackWebhookUrl !== undefined, pagerduty: config.secrets.pagerdutyRoutingKey !== undefined },
+    secrets: {
+      slack: config.secrets.slackWebhookUrl !== undefined,
+      pagerduty: config.secrets.pagerdutyRoutingKey !== undefined,
+    },
   };
 }

@@ -13,6 +13,8 @@ export interface RenderSummary {
   readonly totals: ResourceTotals;
   /** The same for one pod of each Job and CronJob: what the stack claims while they all run. */
   readonly scheduled: ResourceTotals;
+  /** The serving totals by namespace (a DaemonSet counts once: per node). */
+  readonly byNamespace: Readonly<Record<string, ResourceTotals>>;
   /** Images the workloads run, by container. */
   readonly images: Readonly<Record<string, string>>;
   /** Resources outside Kubernetes (images built and pushed, generated passwords), by Pulumi type. */
@@ -68,18 +70,23 @@ export function summarize(
   const zero = () => ({ requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } });
   const totals = zero();
   const scheduled = zero();
+  const byNamespace: Record<string, ReturnType<typeof zero>> = {};
   const images: Record<string, string> = {};
   for (const object of objects) {
     const serving = SERVING_KINDS.has(object.kind);
     if (!serving && !SCHEDULED_KINDS.has(object.kind)) continue;
     const replicas = serving ? replicasOf(object, minReplicasByTarget) : 1;
-    const sums = serving ? totals : scheduled;
+    const namespace = object.metadata.namespace ?? "";
+    byNamespace[namespace] ??= zero();
+    const sums = serving ? [totals, byNamespace[namespace]] : [scheduled];
     for (const container of podSpecOf(object)?.containers ?? []) {
       images[`${object.kind}/${object.metadata.name}/${container.name}`] = container.image ?? "(none)";
       for (const kind of ["requests", "limits"] as const) {
         const declared = container.resources?.[kind] ?? {};
-        if (declared.cpu) sums[kind].cpu += replicas * parseQuantity(declared.cpu);
-        if (declared.memory) sums[kind].memory += replicas * parseQuantity(declared.memory);
+        for (const sum of sums) {
+          if (declared.cpu) sum[kind].cpu += replicas * parseQuantity(declared.cpu);
+          if (declared.memory) sum[kind].memory += replicas * parseQuantity(declared.memory);
+        }
       }
     }
   }
@@ -89,7 +96,7 @@ export function summarize(
     if (resource.type.startsWith("kubernetes:") || resource.type.startsWith("leadms:")) continue;
     otherResources[resource.type] = (otherResources[resource.type] ?? 0) + 1;
   }
-  return { objectsByKind, totals, scheduled, images, otherResources };
+  return { objectsByKind, totals, scheduled, byNamespace, images, otherResources };
 }
 
 /** The summary as the renderer prints it. */
@@ -103,6 +110,10 @@ export function formatSummary(stack: string, summary: RenderSummary): string {
     `  limits    cpu ${formatCpu(limits.cpu).padStart(7)}  memory ${formatMemory(limits.memory)}`,
   ];
   lines.push("resources at the declared (or autoscaler minimum) replicas:", ...resources(summary.totals));
+  for (const [namespace, totals] of Object.entries(summary.byNamespace).sort()) {
+    if (totals.requests.cpu === 0 && totals.requests.memory === 0) continue;
+    lines.push(`  of which in ${namespace}:`, ...resources(totals).map((line) => `  ${line}`));
+  }
   if (summary.scheduled.requests.cpu > 0 || summary.scheduled.requests.memory > 0) {
     lines.push("and while every scheduled job runs, one pod each:", ...resources(summary.scheduled));
   }

@@ -1,4 +1,4 @@
-import { describe, type KubernetesObject } from "../kubernetes-object.js";
+import { describe, EXCEPTIONS, type KubernetesObject } from "../kubernetes-object.js";
 import type { ObjectRule, StackRule } from "../rule.js";
 
 const source = "leadms platform" as const;
@@ -30,7 +30,33 @@ const INTERNAL_PATHS = ["/metrics", "/health"];
 
 interface IngressPath {
   readonly path?: string;
-  readonly backend?: { readonly service?: { readonly name?: string } };
+  readonly backend?: {
+    readonly service?: { readonly name?: string; readonly port?: { name?: string; number?: number } };
+  };
+}
+
+interface ServicePort {
+  readonly name?: string;
+  readonly port?: number;
+  readonly targetPort?: number | string;
+}
+
+/** True when an Ingress backend's port of a Service is the port Prometheus scrapes (or cannot be told apart). */
+function routesScrapePort(
+  service: KubernetesObject,
+  port: { name?: string; number?: number } | undefined,
+): boolean {
+  const scrapePort = Number(service.metadata?.annotations?.["prometheus.io/port"]);
+  const ports = ((service.spec as { ports?: ServicePort[] } | undefined)?.ports ?? []) as ServicePort[];
+  const routed = ports.find((p) =>
+    port?.name !== undefined ? p.name === port.name : p.port === port?.number,
+  );
+  if (!routed || Number.isNaN(scrapePort)) return true;
+  const target = typeof routed.targetPort === "number" ? routed.targetPort : undefined;
+  if (routed.port === scrapePort || target === scrapePort) return true;
+  // A named target port: the scrape port is another when the Service lists it under another name.
+  const scrapeEntry = ports.find((p) => p.port === scrapePort);
+  return scrapeEntry === undefined || scrapeEntry.name === routed.name;
 }
 
 function ingressPaths(ingress: KubernetesObject): IngressPath[] {
@@ -102,30 +128,71 @@ export const platformRules: ObjectRule[] = [
 
 export const platformStackRules: StackRule[] = [
   {
+    name: "exceptions-isolated",
+    source,
+    description:
+      "An object exempt from rules (leadms.io/policy-exceptions) gives a reason and lives in a namespace of its own, declared privileged, with a reason too.",
+    check: (objects) => {
+      const namespaces = new Map(
+        objects.filter((o) => o.kind === "Namespace").map((o) => [o.metadata?.name, o]),
+      );
+      return objects
+        .filter((object) => object.metadata?.annotations?.[EXCEPTIONS] !== undefined)
+        .flatMap((object) => {
+          const reason = object.metadata?.annotations?.["leadms.io/policy-exception-reason"]?.trim();
+          const namespace = namespaces.get(object.metadata?.namespace);
+          const problems: string[] = [];
+          if (!reason) problems.push("gives no leadms.io/policy-exception-reason");
+          if (namespace?.metadata?.labels?.["pod-security.kubernetes.io/enforce"] !== "privileged") {
+            problems.push("is not in a namespace of this stack that is declared privileged");
+          }
+          if (!namespace?.metadata?.annotations?.["leadms.io/policy-exception-reason"]?.trim()) {
+            problems.push("is in a namespace that does not say why it is privileged");
+          }
+          const neighbours = objects.filter(
+            (other) =>
+              other !== object &&
+              other.kind !== "Namespace" &&
+              other.metadata?.namespace === object.metadata?.namespace,
+          );
+          if (neighbours.length > 0)
+            problems.push(`shares its namespace with ${neighbours.map(describe).join(", ")}`);
+          return problems.map((problem) => ({
+            object,
+            message: `${describe(object)} has policy exceptions but ${problem}`,
+          }));
+        });
+    },
+  },
+  {
     name: "metrics-not-exposed",
     source,
     description:
-      "No Ingress path routes a metrics or health endpoint of a scraped Service (annotated prometheus.io/scrape).",
+      "No Ingress path routes a metrics or health endpoint: a scraped Service (prometheus.io/scrape) is reachable only on ports other than its scrape port, and not at /metrics or /health.",
     check: (objects) => {
-      const scraped = new Set(
+      const scraped = new Map(
         objects
           .filter(
             (object) =>
               object.kind === "Service" && object.metadata?.annotations?.["prometheus.io/scrape"] === "true",
           )
-          .map((service) => `${service.metadata?.namespace}/${service.metadata?.name}`),
+          .map((service) => [`${service.metadata?.namespace}/${service.metadata?.name}`, service]),
       );
       return objects
         .filter((object) => object.kind === "Ingress")
         .flatMap((ingress) =>
           ingressPaths(ingress)
             .filter(({ path, backend }) => {
-              if (!scraped.has(`${ingress.metadata?.namespace}/${backend?.service?.name}`)) return false;
-              return INTERNAL_PATHS.some((internal) => routes(path ?? "/", internal));
+              const service = scraped.get(`${ingress.metadata?.namespace}/${backend?.service?.name}`);
+              if (!service) return false;
+              return (
+                routesScrapePort(service, backend?.service?.port) &&
+                INTERNAL_PATHS.some((internal) => routes(path ?? "/", internal))
+              );
             })
             .map(({ path, backend }) => ({
               object: ingress,
-              message: `${describe(ingress)} routes "${path}" to the scraped Service ${backend?.service?.name}, exposing its internal endpoints`,
+              message: `${describe(ingress)} routes "${path}" to the scrape port of the Service ${backend?.service?.name}, exposing its internal endpoints`,
             })),
         );
     },

@@ -30,16 +30,18 @@ describe("EnvironmentNamespace", () => {
       pods: "60",
       "requests.storage": "50Gi",
     });
-    const limits = find(staging.objects, "LimitRange", "leadms-limits").spec.limits[0];
+    const limits = find(staging.objects, "LimitRange", "leadms-limits", "leadms-staging").spec.limits[0];
     expect(limits.type).toBe("Container");
     expect(limits.default).toBeDefined();
     expect(limits.defaultRequest).toBeDefined();
   });
 
   it("denies all traffic by default and allows DNS to kube-dns only", () => {
-    const deny = find(staging.objects, "NetworkPolicy", "default-deny").spec;
-    expect(deny).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-    const dns = find(staging.objects, "NetworkPolicy", "allow-dns").spec;
+    for (const namespace of ["leadms-staging", "leadms-staging-monitoring"]) {
+      const deny = find(staging.objects, "NetworkPolicy", "default-deny", namespace).spec;
+      expect(deny).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    }
+    const dns = find(staging.objects, "NetworkPolicy", "allow-dns", "leadms-staging").spec;
     expect(dns.policyTypes).toEqual(["Egress"]);
     expect(dns.egress[0].to[0].podSelector.matchLabels).toEqual({ "k8s-app": "kube-dns" });
     expect(dns.egress[0].ports.map((p: any) => `${p.protocol}/${p.port}`).sort()).toEqual([
@@ -119,7 +121,7 @@ describe("WebService", () => {
     for (const e of env) expect(e.value === undefined || e.valueFrom === undefined).toBe(true);
   });
 
-  it("exposes a ClusterIP Service on port 80, with scrape annotations only for the backend", () => {
+  it("exposes a ClusterIP Service on port 80, with scrape annotations for the metrics port", () => {
     const backend = find(staging.objects, "Service", "backend");
     expect(backend.spec).toMatchObject({
       type: "ClusterIP",
@@ -130,7 +132,19 @@ describe("WebService", () => {
       "prometheus.io/path": "/metrics",
       "prometheus.io/port": "3000",
     });
-    expect(find(staging.objects, "Service", "frontend").metadata.annotations).toBeUndefined();
+    const frontend = find(staging.objects, "Service", "frontend");
+    expect(frontend.metadata.annotations).toEqual({
+      "prometheus.io/scrape": "true",
+      "prometheus.io/path": "/metrics",
+      "prometheus.io/port": "9113",
+    });
+    expect(frontend.spec.ports).toEqual([
+      { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
+      { name: "metrics", port: 9113, targetPort: "metrics", protocol: "TCP" },
+    ]);
+    const sidecar = find(staging.objects, "Deployment", "frontend").spec.template.spec.containers[1];
+    expect(sidecar.args[0]).toBe("--nginx.scrape-uri=http://127.0.0.1:8081/stub_status");
+    expect(sidecar.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
   });
 
   it("lets in only the ingress controller, the frontend, and Prometheus on the metrics port", () => {
@@ -292,6 +306,10 @@ describe("Postgres and Redis", () => {
     expect(find(staging.objects, "NetworkPolicy", "postgres").spec.ingress[0].from).toEqual([
       { podSelector: { matchLabels: { "app.kubernetes.io/name": "backend" } } },
       { podSelector: { matchLabels: { "app.kubernetes.io/name": "postgres-backup" } } },
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "leadms-staging-monitoring" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "postgres-exporter" } },
+      },
     ]);
     expect(
       byType(staging.resources, "random:index/randomPassword:RandomPassword").map((r) => r.name),
@@ -299,7 +317,8 @@ describe("Postgres and Redis", () => {
   });
 
   it("are external for production, reached through egress on their ports", () => {
-    expect(kinds(production.objects).filter((k) => k.startsWith("StatefulSet/"))).toEqual([]);
+    const app = production.objects.filter((o) => o.metadata.namespace === "leadms-production");
+    expect(kinds(app).filter((k) => k.startsWith("StatefulSet/"))).toEqual([]);
     const egress = find(production.objects, "NetworkPolicy", "backend").spec.egress;
     expect(egress.map((rule: any) => rule.ports[0].port)).toEqual([5432, 6379]);
     expect(egress[0].to).toEqual([{ ipBlock: { cidr: "0.0.0.0/0" } }]);

@@ -56,16 +56,18 @@ describe("npm run render", () => {
     expect(deployment).toEqual(objects.find((o) => o.kind === "Deployment" && o.metadata.name === "backend"));
 
     expect(result.stdout).toContain(`stack production: ${objects.length} Kubernetes objects`);
-    expect(result.stdout).toMatch(/Deployment\s+2\n/);
+    expect(result.stdout).toMatch(/Deployment\s+5\n/);
     expect(result.stdout).toContain(formatSummary("production", summarize(objects, resources)));
   });
 
   it("adds up requests and limits per pod at the declared or minimum replicas", async () => {
     const { objects, resources } = await render("production");
-    const { totals } = summarize(objects, resources);
-    // backend: 3 (autoscaler minimum) x 250m, frontend: 2 x 50m; no in-cluster databases in production.
-    expect(totals.requests.cpu).toBeCloseTo(3 * 0.25 + 2 * 0.05, 6);
-    expect(totals.limits.memory).toBe(3 * parseQuantity("512Mi") + 2 * parseQuantity("128Mi"));
+    const totals = summarize(objects, resources).byNamespace["leadms-production"] as any;
+    // backend: 3 (autoscaler minimum) x 250m, frontend: 2 x (50m + 20m for its exporter); no in-cluster databases.
+    expect(totals.requests.cpu).toBeCloseTo(3 * 0.25 + 2 * (0.05 + 0.02), 6);
+    expect(totals.limits.memory).toBe(
+      3 * parseQuantity("512Mi") + 2 * (parseQuantity("128Mi") + parseQuantity("96Mi")),
+    );
   });
 
   it("gives the same objects when stacks are rendered concurrently", async () => {

@@ -61,19 +61,35 @@ const service = (): any => ({
   metadata: { name: "api", namespace: "test", labels, annotations: { "prometheus.io/scrape": "true" } },
   spec: { selector, ports: [{ name: "http", port: 80 }] },
 });
-const ingress = (path: string): any => ({
+const ingress = (path: string, serviceName = "api"): any => ({
   apiVersion: "networking.k8s.io/v1",
   kind: "Ingress",
-  metadata: { name: "web", namespace: "test", labels },
+  metadata: { name: `to-${serviceName}`, namespace: "test", labels },
   spec: {
     rules: [
       {
         http: {
           paths: [
-            { path, pathType: "Prefix", backend: { service: { name: "api", port: { name: "http" } } } },
+            { path, pathType: "Prefix", backend: { service: { name: serviceName, port: { name: "http" } } } },
           ],
         },
       },
+    ],
+  },
+});
+/** A scraped Service whose metrics come from a sidecar on a port of their own. */
+const sidecarScraped = (): any => ({
+  ...service(),
+  metadata: {
+    ...service().metadata,
+    name: "web",
+    annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": "9113" },
+  },
+  spec: {
+    selector,
+    ports: [
+      { name: "http", port: 80, targetPort: "http" },
+      { name: "metrics", port: 9113, targetPort: "metrics" },
     ],
   },
 });
@@ -315,12 +331,44 @@ const CASES: Record<string, Case> = {
     violates: [deployment(), budget({ minAvailable: 2 })],
     message: "minAvailable is not below the replicas",
   },
+  "exceptions-isolated": {
+    passes: excepted(),
+    violates: [
+      ...excepted(),
+      { ...service(), metadata: { ...service().metadata, namespace: "host-agents" } },
+    ],
+    message: "has policy exceptions but shares its namespace with Service host-agents/api",
+  },
   "metrics-not-exposed": {
-    passes: [service(), ingress("/api")],
+    // "/" may reach a scraped Service when its metrics are on another port, as the frontend's are.
+    passes: [service(), ingress("/api"), sidecarScraped(), ingress("/", "web")],
     violates: [service(), ingress("/")],
-    message: 'routes "/" to the scraped Service api',
+    message: 'routes "/" to the scrape port of the Service api',
   },
 };
+
+/** A DaemonSet exempt from the host rules, alone in a privileged namespace that says why. */
+function excepted(reason = "reads the host"): any[] {
+  const daemonSet = broken((d) => {
+    pod(d).hostNetwork = true;
+    d.metadata.annotations = {
+      "leadms.io/policy-exceptions": "pss-host-namespaces",
+      "leadms.io/policy-exception-reason": reason,
+    };
+  });
+  daemonSet.kind = "DaemonSet";
+  daemonSet.metadata.namespace = "host-agents";
+  const namespace = {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: "host-agents",
+      labels: { ...labels, "pod-security.kubernetes.io/enforce": "privileged" },
+      annotations: { "leadms.io/policy-exception-reason": reason },
+    },
+  };
+  return [namespace, daemonSet];
+}
 
 const ALL_RULES = [...objectRules, ...stackRules];
 
@@ -350,6 +398,13 @@ describe("the policy pack's rules", () => {
     expect(
       evaluate([deployment(), service(), ingress("/api"), budget({ maxUnavailable: 1 }), cronJob(60)]),
     ).toEqual([]);
+  });
+
+  it("honour a documented exception, and only with its reason", () => {
+    expect(evaluate(excepted())).toEqual([]);
+    const [, withoutReason] = excepted("");
+    const violations = evaluate([withoutReason]).map((v) => v.rule);
+    expect(violations).toContain("pss-host-namespaces");
   });
 
   it("leave an image that a preview does not know yet alone", () => {

@@ -46,7 +46,7 @@ describe("nginx.conf", () => {
   });
 
   it("passes nginx -t, and nginx -t catches a broken config", async () => {
-    const { dir, configFile, errorLog } = writeTestConfig(await freePort(), 3000);
+    const { dir, configFile, errorLog } = writeTestConfig(await freePort(), 3000, await freePort());
     try {
       const good = nginxTest(configFile, errorLog);
       expect(good.output).toContain("syntax is ok");
@@ -113,6 +113,14 @@ describe("the status page server", () => {
     }
     const reached = backend.logs.lines.filter((line) => ["/metrics", "/health"].includes(String(line.url)));
     expect(reached).toEqual([]);
+  });
+
+  it("serves stub_status on its loopback status port only", async () => {
+    const status = await fetch(nginx.statusUrl);
+    expect(status.status).toBe(200);
+    expect(await status.text()).toMatch(/^Active connections: \d+/);
+    const outside = await get("/stub_status");
+    expect(outside.body.toString()).not.toContain("Active connections");
   });
 
   it("logs every request as one JSON object on stdout", async () => {

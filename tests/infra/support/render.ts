@@ -30,9 +30,19 @@ export function render(
   return renderStack(stack, stackValues(stack, overrides, secrets));
 }
 
-/** The one object of a kind and name; fails the test naming what is missing. */
-export function find(objects: readonly KubernetesObject[], kind: string, name: string): any {
-  const found = objects.filter((object) => object.kind === kind && object.metadata.name === name);
+/** The one object of a kind and name (in a namespace, when given); fails the test naming what is missing. */
+export function find(
+  objects: readonly KubernetesObject[],
+  kind: string,
+  name: string,
+  namespace?: string,
+): any {
+  const found = objects.filter(
+    (object) =>
+      object.kind === kind &&
+      object.metadata.name === name &&
+      (namespace === undefined || object.metadata.namespace === namespace),
+  );
   if (found.length !== 1) throw new Error(`expected one ${kind} "${name}", found ${found.length}`);
   return found[0];
 }

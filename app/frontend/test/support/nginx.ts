@@ -17,7 +17,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** The image's config with test values: a loopback port, a private run directory, the repo's pages. */
-export function testNginxOptions(runDir: string, listenPort: number, backendPort: number): NginxOptions {
+export function testNginxOptions(
+  runDir: string,
+  listenPort: number,
+  backendPort: number,
+  statusPort: number,
+): NginxOptions {
   return {
     listenPort,
     listenHost: "127.0.0.1",
@@ -25,16 +30,17 @@ export function testNginxOptions(runDir: string, listenPort: number, backendPort
     root: PUBLIC_DIR,
     runDir,
     mimeTypes: "/etc/nginx/mime.types",
+    statusPort,
   };
 }
 
 /** Writes the config into a fresh directory; `nginx -t` and the server both read it from there. */
-export function writeTestConfig(listenPort: number, backendPort: number) {
+export function writeTestConfig(listenPort: number, backendPort: number, statusPort: number) {
   const dir = mkdtempSync(path.join(tmpdir(), "leadms-nginx-"));
   // Worker processes may run as another user when the tests run as root.
   chmodSync(dir, 0o755);
   const configFile = path.join(dir, "nginx.conf");
-  writeFileSync(configFile, nginxConfig(testNginxOptions(dir, listenPort, backendPort)));
+  writeFileSync(configFile, nginxConfig(testNginxOptions(dir, listenPort, backendPort, statusPort)));
   return { dir, configFile, errorLog: path.join(dir, "error.log") };
 }
 
@@ -55,6 +61,8 @@ export function nginxTest(configFile: string, errorLog: string): { ok: boolean; 
 
 export interface RunningNginx {
   readonly url: string;
+  /** nginx's stub_status page, for the exporter. */
+  readonly statusUrl: string;
   /** Access log lines (JSON) written to stdout so far. */
   readonly accessLog: () => Record<string, unknown>[];
   stop(): Promise<void>;
@@ -62,8 +70,8 @@ export interface RunningNginx {
 
 /** A real nginx in the foreground on 127.0.0.1, serving the status page and proxying /api/ to the backend. */
 export async function startNginx(backendPort: number): Promise<RunningNginx> {
-  const port = await freePort();
-  const { dir, configFile, errorLog } = writeTestConfig(port, backendPort);
+  const [port, statusPort] = [await freePort(), await freePort()];
+  const { dir, configFile, errorLog } = writeTestConfig(port, backendPort, statusPort);
   // stdout goes to a file: nginx opens /dev/stdout, which cannot be reopened when it is a socket.
   const stdoutFile = path.join(dir, "stdout.log");
   const stdout = openSync(stdoutFile, "w");
@@ -91,6 +99,7 @@ export async function startNginx(backendPort: number): Promise<RunningNginx> {
   }
   return {
     url,
+    statusUrl: `http://127.0.0.1:${statusPort}/stub_status`,
     accessLog: () =>
       readFileSync(stdoutFile, "utf8")
         .split("\n")
