@@ -173,6 +173,32 @@ const BAD_CONFIGS: {
     expected: 'leadms:quota.storage must cover the 106Gi of volumes the stack claims, got "20Gi"',
   },
   {
+    name: "remote storage without its password",
+    overrides: {
+      monitoring: { prometheus: { remoteWrite: { url: "https://mimir.example.com/push", username: "u" } } },
+    },
+    expected: "leadms:remoteWritePassword is required when leadms:monitoring.prometheus.remoteWrite is set",
+  },
+  {
+    name: "remote storage over plain http",
+    overrides: {
+      monitoring: { prometheus: { remoteWrite: { url: "http://mimir.example.com/push", username: "u" } } },
+    },
+    expected:
+      'leadms:monitoring.prometheus.remoteWrite.url must be an https:// URL, got "http://mimir.example.com/push"',
+  },
+  {
+    name: "a threshold that is no ratio",
+    overrides: { monitoring: { thresholds: { http5xxRatio: 5 } } },
+    expected: "leadms:monitoring.thresholds.http5xxRatio must be a number between 0 and 1, got 5",
+  },
+  {
+    name: "a retention that is no duration",
+    overrides: { monitoring: { prometheus: { retentionTime: "a month" } } },
+    expected:
+      'leadms:monitoring.prometheus.retentionTime must be a Prometheus duration such as "30s" or "15d", got "a month"',
+  },
+  {
     name: "a short API token",
     secrets: { apiToken: "short" },
     expected: "leadms:apiToken must be at least 24 characters long",

@@ -157,3 +157,43 @@ describe("the exporters", () => {
     expect(config.scrape_configs.map((j: any) => j.job_name)).not.toContain("node");
   });
 });
+
+describe("remote_write", () => {
+  const remoteWrite = { url: "https://mimir.example.com/api/v1/push", username: "leadms" };
+
+  it("sends to the configured remote storage with the password from a Secret file", async () => {
+    const rendered = await render(
+      "production",
+      { monitoring: { prometheus: { remoteWrite } } },
+      { remoteWritePassword: "remote-write-password-value" },
+    );
+    const ns = "leadms-production-monitoring";
+    const config = parse(find(rendered.objects, "ConfigMap", "prometheus-config", ns).data["prometheus.yml"]);
+    expect(config.remote_write).toEqual([
+      {
+        url: remoteWrite.url,
+        basic_auth: { username: "leadms", password_file: "/etc/prometheus/secrets/remote-write-password" },
+      },
+    ]);
+    expect(JSON.stringify(rendered.objects)).not.toContain("remote-write-password-value");
+    const pod = find(rendered.objects, "StatefulSet", "prometheus", ns).spec.template.spec;
+    expect(pod.volumes).toContainEqual({
+      name: "remote-write",
+      secret: { secretName: "prometheus-remote-write" },
+    });
+    expect(pod.containers[0].volumeMounts).toContainEqual({
+      name: "remote-write",
+      mountPath: "/etc/prometheus/secrets",
+      readOnly: true,
+    });
+  });
+
+  it("is off unless the stack names it", () => {
+    const config = parse(
+      find(production.objects, "ConfigMap", "prometheus-config", "leadms-production-monitoring").data[
+        "prometheus.yml"
+      ],
+    );
+    expect(config.remote_write).toBeUndefined();
+  });
+});

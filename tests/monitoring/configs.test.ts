@@ -90,6 +90,21 @@ describe.each(STACKS)("the %s Prometheus configuration", (stack) => {
     expect(result.output).toContain("field kubernetes_sd_configs not found");
   });
 
+  it("passes with remote storage configured too", () => {
+    const remoteWrite = { url: "https://mimir.example.com/api/v1/push", username: "leadms" };
+    const result = check(
+      prometheusConfig({
+        ...prometheusOptions(config),
+        remoteWrite,
+        staticTargets: STATIC_TARGETS,
+        ruleFiles: ["rules.yml"],
+      }),
+      config,
+    );
+    expect(result.output).toContain("SUCCESS: prometheus.yml is valid prometheus config file syntax");
+    expect(result.code).toBe(0);
+  });
+
   it("fails promtool when a rule file it names is missing", () => {
     const result = check(
       prometheusConfig({
