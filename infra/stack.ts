@@ -186,6 +186,8 @@ export function declareStack(config: StackConfig): StackOutputs {
         `node -e "fetch('http://127.0.0.1:3000/health').then((r) => r.text()).then(console.log)"`,
       apiToken: `kubectl -n ${ns} get secret backend-api -o jsonpath='{.data.API_TOKEN}' | base64 -d`,
       backupNow: `scripts/backup-now.sh ${stack}`,
+      prometheus: `kubectl -n ${settings.monitoringNamespace} port-forward service/prometheus 9090`,
+      alertmanager: `kubectl -n ${settings.monitoringNamespace} port-forward service/alertmanager 9093`,
       restoreCheckNow: `kubectl -n ${ns} create job --from=cronjob/postgres-restore-check postgres-restore-check-manual-$(date +%s)`,
       databasePassword: `kubectl -n ${ns} get secret postgres-credentials -o jsonpath='{.data.PGPASSWORD}' | base64 -d`,
     },
