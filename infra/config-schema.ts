@@ -277,6 +277,41 @@ const monitoring = z.strictObject({
   /** One size for postgres-, redis- and node-exporter. */
   exporters: z.strictObject({ resources }),
   kubeStateMetrics: z.strictObject({ resources }),
+  grafana: z.strictObject({
+    resources,
+    /** A path on the stack's host where the Ingress exposes Grafana, such as "/grafana"; null keeps it internal. */
+    ingressPath: z
+      .string()
+      .regex(/^\/[a-z0-9-]+$/, 'must be a path such as "/grafana"')
+      .refine(
+        (path) => !["/api", "/metrics", "/health"].includes(path),
+        "must not be a path the platform uses",
+      )
+      .nullable(),
+  }),
+  loki: z.strictObject({
+    /** How long logs are kept; the compactor deletes older chunks. */
+    retention: duration,
+    storageSize: quantity("storage"),
+    storageClass: dnsLabel.optional(),
+    resources,
+    ingestionRateMb: positive,
+    ingestionBurstMb: positive,
+    /** Size of the embedded results cache, in MiB (Loki's chart enables gigabytes of memcached instead). */
+    resultsCacheMb: int(1, 4096),
+    /** S3-compatible object storage, for stacks that outgrow one volume; the secret key is `leadms:lokiSecretAccessKey`. */
+    objectStorage: z
+      .strictObject({
+        endpoint: z
+          .string()
+          .regex(/^[a-z0-9.-]+(:[0-9]+)?$/, 'must be a host[:port] such as "s3.eu-west-1.amazonaws.com"'),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
+        region: z.string().min(1, "must not be empty"),
+        accessKeyId: z.string().min(1, "must not be empty"),
+      })
+      .nullable(),
+  }),
+  alloy: z.strictObject({ resources }),
   /** node-exporter needs the host; only one stack per cluster may run it. */
   nodeExporter: z.boolean({ error: "must be true or false" }),
   receivers,

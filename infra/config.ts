@@ -16,6 +16,7 @@ const SECRET_KEYS = [
   "slackWebhookUrl",
   "pagerdutyRoutingKey",
   "remoteWritePassword",
+  "lokiSecretAccessKey",
 ] as const;
 type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -111,6 +112,11 @@ function checkSecrets(raw: Map<string, string>, settings: StackSettings | undefi
   if (remoteWrite && !raw.has("remoteWritePassword")) {
     problems.push(
       `${key(["remoteWritePassword"])} is required when leadms:monitoring.prometheus.remoteWrite is set`,
+    );
+  }
+  if (settings?.monitoring.loki.objectStorage && !raw.has("lokiSecretAccessKey")) {
+    problems.push(
+      `${key(["lokiSecretAccessKey"])} is required when leadms:monitoring.loki.objectStorage is set`,
     );
   }
   const images = settings?.images;

@@ -1,16 +1,22 @@
 import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { Alertmanager } from "./components/monitoring/alertmanager.js";
+import { Alloy } from "./components/monitoring/alloy.js";
 import { Exporter } from "./components/monitoring/exporter.js";
+import { Grafana } from "./components/monitoring/grafana.js";
 import { KubeStateMetrics } from "./components/monitoring/kube-state-metrics.js";
+import { Loki } from "./components/monitoring/loki.js";
 import { NodeExporter } from "./components/monitoring/node-exporter.js";
 import { Prometheus } from "./components/monitoring/prometheus.js";
 import { EnvironmentNamespace } from "./components/namespace.js";
 import type { StackConfig } from "./config.js";
 import { pods } from "./labels.js";
 import { alertRuleContext, toRuleFile } from "./monitoring/alert-rules.js";
-import { alertmanagerConfig } from "./monitoring/alertmanager-config.js";
-import { prometheusConfig } from "./monitoring/prometheus-config.js";
+import { ALERTMANAGER_PORT, alertmanagerConfig } from "./monitoring/alertmanager-config.js";
+import { alloyConfig, lokiPushUrl } from "./monitoring/alloy-config.js";
+import { dashboards } from "./monitoring/dashboards.js";
+import { LOKI_PORT } from "./monitoring/loki-config.js";
+import { PROMETHEUS_PORT, prometheusConfig } from "./monitoring/prometheus-config.js";
 import { alertmanagerOptions, prometheusOptions } from "./monitoring/stack-monitoring.js";
 
 type Peer = inputs.networking.v1.NetworkPolicyPeer;
@@ -39,7 +45,11 @@ export interface MonitoredStores {
  * The alerting half of the monitoring stack, in `leadms-<stack>-monitoring`: Prometheus, Alertmanager,
  * the exporters and kube-state-metrics, and node-exporter in its own namespace where the stack runs it.
  */
-export function declareMonitoring(config: StackConfig, stores: MonitoredStores): void {
+export function declareMonitoring(
+  config: StackConfig,
+  stores: MonitoredStores,
+  ingressController: Peer,
+): void {
   const { settings, stack } = config;
   const { monitoring } = settings;
   const namespaceName = settings.monitoringNamespace;
@@ -119,10 +129,49 @@ export function declareMonitoring(config: StackConfig, stores: MonitoredStores):
       // The backend and the frontend's nginx exporter.
       { to: [pods("backend", config.namespace), pods("frontend", config.namespace)], ports: tcp(3000, 9113) },
       // The exporters and Alertmanager beside it.
-      { to: [{ podSelector: {} }], ports: tcp(9187, 9121, 8080, 9093) },
+      { to: [{ podSelector: {} }], ports: tcp(9187, 9121, 8080, 9093, 3000, 3100, 12345) },
       // The API server (discovery, the kubelets' proxy), node-exporter on the nodes, remote storage.
       { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443, 6443, 9100) },
     ],
     queriers: [pods("grafana")],
+  });
+
+  const local = (service: string, port: number) => `http://${service}.${namespaceName}.svc:${port}`;
+  new Loki("loki", {
+    namespace,
+    instance: stack,
+    settings: monitoring.loki,
+    secretAccessKey: config.secrets.lokiSecretAccessKey,
+    clients: [pods("alloy"), pods("grafana"), ...prometheusPods],
+  });
+  const watched = [config.namespace, namespaceName];
+  new Alloy("alloy", {
+    namespace,
+    instance: stack,
+    config: alloyConfig({ namespaces: watched, lokiUrl: lokiPushUrl(`loki.${namespaceName}.svc`) }),
+    watchedNamespaces: watched,
+    resources: monitoring.alloy.resources,
+    scrapers: prometheusPods,
+    loki: pods("loki"),
+  });
+  new Grafana("grafana", {
+    namespace,
+    instance: stack,
+    settings: monitoring.grafana,
+    dashboards: dashboards({ namespace: config.namespace, environment: stack }),
+    datasources: {
+      prometheus: local("prometheus", PROMETHEUS_PORT),
+      loki: local("loki", LOKI_PORT),
+      alertmanager: local("alertmanager", ALERTMANAGER_PORT),
+    },
+    ingress: settings.ingress,
+    ingressController,
+    egress: [
+      {
+        to: [pods("prometheus"), pods("loki"), pods("alertmanager")],
+        ports: tcp(PROMETHEUS_PORT, LOKI_PORT, ALERTMANAGER_PORT),
+      },
+    ],
+    scrapers: prometheusPods,
   });
 }

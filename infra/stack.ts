@@ -169,7 +169,7 @@ export function declareStack(config: StackConfig): StackOutputs {
     maxBodySize: "64k",
   });
 
-  declareMonitoring(config, { postgres, redis });
+  declareMonitoring(config, { postgres, redis }, ingressController);
 
   const ns = config.namespace;
   return {

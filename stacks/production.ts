@@ -56,6 +56,22 @@ export const production: StackProfile = {
     kubeStateMetrics: {
       resources: { requests: { cpu: "20m", memory: "96Mi" }, limits: { cpu: "200m", memory: "256Mi" } },
     },
+    grafana: {
+      resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+      ingressPath: null,
+    },
+    loki: {
+      retention: "720h",
+      storageSize: "50Gi",
+      resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+      ingestionRateMb: 10,
+      ingestionBurstMb: 20,
+      resultsCacheMb: 256,
+      objectStorage: null,
+    },
+    alloy: {
+      resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+    },
     nodeExporter: true,
     receivers: { slackChannel: "#leadms-alerts", page: true },
     thresholds: {

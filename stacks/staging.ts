@@ -66,6 +66,22 @@ export const staging: StackProfile = {
     kubeStateMetrics: {
       resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
     },
+    grafana: {
+      resources: { requests: { cpu: "25m", memory: "96Mi" }, limits: { cpu: "250m", memory: "192Mi" } },
+      ingressPath: "/grafana",
+    },
+    loki: {
+      retention: "168h",
+      storageSize: "5Gi",
+      resources: { requests: { cpu: "50m", memory: "192Mi" }, limits: { cpu: "500m", memory: "384Mi" } },
+      ingestionRateMb: 4,
+      ingestionBurstMb: 8,
+      resultsCacheMb: 64,
+      objectStorage: null,
+    },
+    alloy: {
+      resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+    },
     nodeExporter: true,
     receivers: { slackChannel: "#leadms-staging", page: false },
     thresholds: {

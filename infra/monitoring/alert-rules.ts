@@ -187,6 +187,26 @@ export function alertRules(context: AlertRuleContext): Record<string, AlertRule[
         runbook: "restorecheckfailed",
       },
     ],
+    logs: [
+      {
+        alert: "LokiDown",
+        expr: 'up{job="loki"} == 0 or absent(up{job="loki"})',
+        for: "5m",
+        severity: "warning",
+        summary: "Loki is down",
+        description: "Prometheus has not reached Loki for 5 minutes: logs are not stored or searchable.",
+        runbook: "lokidown",
+      },
+      {
+        alert: "AlloyDown",
+        expr: 'up{job="alloy"} == 0 or absent(up{job="alloy"})',
+        for: "5m",
+        severity: "warning",
+        summary: "Alloy is down",
+        description: "Prometheus has not reached Grafana Alloy for 5 minutes: pod logs are not collected.",
+        runbook: "alloydown",
+      },
+    ],
     platform: [
       {
         alert: "TargetDown",

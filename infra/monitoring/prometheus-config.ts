@@ -62,6 +62,9 @@ function jobs(options: PrometheusConfigOptions): Job[] {
     // Container CPU, memory and network, from the kubelet's embedded cAdvisor.
     { name: "cadvisor", discovery: { kind: "kubelet", path: "/metrics/cadvisor" } },
     { name: "alertmanager", discovery: { kind: "address", address: options.alertmanager } },
+    { name: "grafana", discovery: inMonitoring("grafana", 3000) },
+    { name: "loki", discovery: inMonitoring("loki", 3100) },
+    { name: "alloy", discovery: inMonitoring("alloy", 12345) },
     { name: "prometheus", discovery: { kind: "address", address: `localhost:${PROMETHEUS_PORT}` } },
   ];
 }

@@ -24,7 +24,7 @@ describe("Prometheus", () => {
     );
     expect(parse(config).rule_files).toEqual(["/etc/prometheus/rules/*.yml"]);
     expect(parse(config).global.external_labels).toEqual({ environment: "staging" });
-    expect(parse(rules).groups.flatMap((g: any) => g.rules)).toHaveLength(21);
+    expect(parse(rules).groups.flatMap((g: any) => g.rules)).toHaveLength(23);
   });
 
   it("keeps its data on a volume sized per stack, with retention by time and size", () => {

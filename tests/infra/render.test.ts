@@ -56,7 +56,7 @@ describe("npm run render", () => {
     expect(deployment).toEqual(objects.find((o) => o.kind === "Deployment" && o.metadata.name === "backend"));
 
     expect(result.stdout).toContain(`stack production: ${objects.length} Kubernetes objects`);
-    expect(result.stdout).toMatch(/Deployment\s+5\n/);
+    expect(result.stdout).toMatch(/Deployment\s+7\n/);
     expect(result.stdout).toContain(formatSummary("production", summarize(objects, resources)));
   });
 

@@ -212,6 +212,22 @@ const CASES: Record<string, Cases> = {
       at: "1m",
     },
   }),
+  LokiDown: () => ({
+    fires: {
+      series: [s('up{job="loki",instance="l"}', "0x10")],
+      at: "6m",
+      labels: { job: "loki", instance: "l" },
+    },
+    silent: { series: [s('up{job="loki",instance="l"}', "1x10")], at: "6m" },
+  }),
+  AlloyDown: () => ({
+    fires: {
+      series: [s('up{job="alloy",instance="a"}', "0x10")],
+      at: "6m",
+      labels: { job: "alloy", instance: "a" },
+    },
+    silent: { series: [s('up{job="alloy",instance="a"}', "1x10")], at: "6m" },
+  }),
   TargetDown: () => ({
     fires: {
       series: [s('up{job="redis",instance="x"}', "0x10")],

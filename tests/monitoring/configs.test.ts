@@ -28,6 +28,9 @@ const STATIC_TARGETS = {
   kubelet: ["127.0.0.1:10250"],
   cadvisor: ["127.0.0.1:10250"],
   alertmanager: ["127.0.0.1:9093"],
+  grafana: ["127.0.0.1:3001"],
+  loki: ["127.0.0.1:3100"],
+  alloy: ["127.0.0.1:12345"],
   prometheus: ["127.0.0.1:9090"],
 };
 
@@ -69,7 +72,7 @@ describe.each(STACKS)("the %s Prometheus configuration", (stack) => {
       config,
     );
     expect(result.output).toContain("SUCCESS: prometheus.yml is valid prometheus config file syntax");
-    expect(result.output).toContain("SUCCESS: 21 rules found");
+    expect(result.output).toContain("SUCCESS: 23 rules found");
     expect(result.code).toBe(0);
   });
 

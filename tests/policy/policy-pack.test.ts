@@ -39,9 +39,7 @@ describe("the policy pack under Pulumi's policy runner", () => {
     props.spec.template.spec.hostNetwork = true;
     props.metadata.name = "broken";
     const broken = { type: "kubernetes:apps/v1:Deployment", name: "broken", props };
-    const ingress = resources.find(
-      (r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress",
-    ) as AnalyzedResource;
+    const ingress = resources.find((r) => r.name === "public-ingress") as AnalyzedResource;
     const exposing = structuredClone(ingress.props) as any;
     exposing.spec.rules[0].http.paths[1].backend.service.name = "backend";
     const diagnostics = await pack.analyze([
