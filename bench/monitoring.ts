@@ -83,7 +83,7 @@ try {
   );
 
   console.log(
-    "alerting stack (Prometheus, Alertmanager, exporters, kube-state-metrics, node-exporter per node):",
+    "monitoring stack (Prometheus, Alertmanager, exporters, kube-state-metrics, Grafana, Loki, Alloy; node-exporter per node):",
   );
   for (const stack of ["staging", "production"]) {
     const { objects, resources } = await renderStack(

@@ -149,8 +149,9 @@ export function dashboards(context: DashboardContext): Dashboard[] {
             "percentunit",
             thresholds({ warn: 0.01, critical: 0.05 }),
             {
+              // "or vector(0)": no 5xx at all is a ratio of 0, not an empty panel.
               expr:
-                `sum(rate(leadms_http_request_duration_seconds_count{${backend},status_code=~"5.."}[5m]))` +
+                `(sum(rate(leadms_http_request_duration_seconds_count{${backend},status_code=~"5.."}[5m])) or vector(0))` +
                 ` / sum(rate(leadms_http_request_duration_seconds_count{${backend}}[5m]))`,
               legend: "5xx ratio",
             },
@@ -209,12 +210,12 @@ export function dashboards(context: DashboardContext): Dashboard[] {
         )
         .withPanel(
           timeseries(
-            "Check latency p95",
-            "How long the backend's dependency checks take.",
+            "Check latency",
+            "How long each dependency's last check took, slowest pod.",
             "s",
             thresholds({ warn: 0.1, critical: 0.5 }),
             {
-              expr: `histogram_quantile(0.95, sum by (le, dependency) (rate(leadms_dependency_check_duration_seconds_bucket{${backend}}[5m])))`,
+              expr: `max by (dependency) (leadms_dependency_check_duration_seconds{${backend}})`,
               legend: "{{dependency}}",
             },
           ),

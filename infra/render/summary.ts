@@ -114,6 +114,20 @@ export function formatSummary(stack: string, summary: RenderSummary): string {
     if (totals.requests.cpu === 0 && totals.requests.memory === 0) continue;
     lines.push(`  of which in ${namespace}:`, ...resources(totals).map((line) => `  ${line}`));
   }
+  const monitoring = Object.entries(summary.byNamespace).filter(([namespace]) =>
+    /-(monitoring|node-exporter)$/.test(namespace),
+  );
+  if (monitoring.length > 0) {
+    const total = (kind: "requests" | "limits", resource: "cpu" | "memory") =>
+      monitoring.reduce((sum, [, totals]) => sum + totals[kind][resource], 0);
+    lines.push(
+      "the whole monitoring stack, for comparison with the charts' defaults:",
+      `  requests  cpu ${formatCpu(total("requests", "cpu")).padStart(7)}  memory ${formatMemory(total("requests", "memory"))}` +
+        `    limits  cpu ${formatCpu(total("limits", "cpu"))}  memory ${formatMemory(total("limits", "memory"))}`,
+      "  Loki chart, single binary: requests 2 CPU / 2Gi, plus about 11 GiB of memcached caches enabled by default",
+      "  kube-prometheus-stack: none set (resources: {})",
+    );
+  }
   if (summary.scheduled.requests.cpu > 0 || summary.scheduled.requests.memory > 0) {
     lines.push("and while every scheduled job runs, one pod each:", ...resources(summary.scheduled));
   }

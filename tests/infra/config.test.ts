@@ -199,6 +199,27 @@ const BAD_CONFIGS: {
       'leadms:monitoring.prometheus.retentionTime must be a Prometheus duration such as "30s" or "15d", got "a month"',
   },
   {
+    name: "Grafana on a path the platform uses",
+    overrides: { monitoring: { grafana: { ingressPath: "/api" } } },
+    expected: 'leadms:monitoring.grafana.ingressPath must not be a path the platform uses, got "/api"',
+  },
+  {
+    name: "Loki object storage without its secret key",
+    overrides: {
+      monitoring: {
+        loki: {
+          objectStorage: {
+            endpoint: "s3.example.com",
+            bucket: "logs-bucket",
+            region: "eu",
+            accessKeyId: "AK",
+          },
+        },
+      },
+    },
+    expected: "leadms:lokiSecretAccessKey is required when leadms:monitoring.loki.objectStorage is set",
+  },
+  {
     name: "a short API token",
     secrets: { apiToken: "short" },
     expected: "leadms:apiToken must be at least 24 characters long",

@@ -16,6 +16,8 @@ import {
 import { TcpProxy } from "../../app/backend/test/support/tcp-proxy.js";
 import { type RunningNginx, startNginx } from "../../app/frontend/test/support/nginx.js";
 import { alertRuleContext, alertRules } from "../../infra/monitoring/alert-rules.js";
+import { JSON_FIELDS, LABEL_FIELDS, METADATA_FIELDS } from "../../infra/monitoring/alloy-config.js";
+import { dashboards } from "../../infra/monitoring/dashboards.js";
 import { type LocalStack, startLocalStack } from "../../infra/monitoring/local-stack.js";
 import { alertmanagerOptions, prometheusOptions } from "../../infra/monitoring/stack-monitoring.js";
 import { stackConfig } from "../infra/support/render.js";
@@ -46,6 +48,9 @@ const DOCUMENTED_ELSEWHERE = new Set([
   "kube_cronjob_status_last_successful_time",
   "kubelet_volume_stats_available_bytes",
   "kubelet_volume_stats_capacity_bytes",
+  "kubelet_volume_stats_used_bytes",
+  "kube_job_status_start_time",
+  "kube_job_status_completion_time",
 ]);
 
 async function query(
@@ -100,6 +105,11 @@ beforeAll(async () => {
   });
   const { id } = (await created.json()) as { id: string };
   await fetch(`${backend.url}/api/leads/${id}`, { headers: authHeaders() });
+  await fetch(`${backend.url}/api/leads/${id}/status`, {
+    method: "PATCH",
+    headers: authHeaders(),
+    body: JSON.stringify({ status: "contacted" }),
+  });
   await fetch(`${backend.url}/api/leads`, {
     headers: { authorization: "Bearer wrong-token-0123456789-abcdef" },
   });
@@ -151,6 +161,43 @@ describe("the alerting stack against real targets", () => {
         ).toBe(true);
       }
     }
+  });
+
+  it("answers every dashboard query with data, but those of kube-state-metrics and the kubelet", async () => {
+    const queries = dashboards({ namespace: config.namespace, environment: config.stack })
+      .flatMap((d) => (d.panels ?? []) as any[])
+      .flatMap((panel) => (panel.targets ?? []).map((t: any) => ({ panel: panel.title, ...t })))
+      .filter((t: any) => t.datasource.uid === "prometheus");
+    expect(queries.length).toBeGreaterThan(20);
+    for (const { panel, expr } of queries) {
+      const result = await until(
+        `data for "${panel}"`,
+        async () => {
+          const answer = await query(expr);
+          expect(answer, `${panel}: ${answer.error}`).toMatchObject({ status: "success" });
+          const elsewhere = metricNames(expr).some((name) => DOCUMENTED_ELSEWHERE.has(name));
+          return elsewhere || (answer.data?.result.length ?? 0) > 0 ? answer : undefined;
+        },
+        20_000,
+      );
+      expect(result.status).toBe("success");
+    }
+  }, 60_000);
+
+  it("finds in the backend's real log lines the fields Alloy's stages read, with label-safe values", () => {
+    const lines = backend.logs.lines;
+    const requests = lines.filter((line) => line.requestId !== undefined);
+    expect(requests.length).toBeGreaterThan(3);
+    for (const line of lines) {
+      // The level becomes a label: a handful of words, never a number or free text.
+      expect(["trace", "debug", "info", "warn", "error", "fatal"]).toContain(line[JSON_FIELDS.level]);
+    }
+    for (const line of requests)
+      expect(String(line[JSON_FIELDS.request_id])).toMatch(/^[A-Za-z0-9._-]{8,128}$/);
+    expect(lines.some((line) => line[JSON_FIELDS.event] === "security")).toBe(true);
+    // The request id is metadata, never a label: one stream per request would swamp Loki's index.
+    expect(LABEL_FIELDS as readonly string[]).not.toContain("request_id");
+    expect(METADATA_FIELDS as readonly string[]).toContain("request_id");
   });
 
   it("delivers the backend not-ready and PostgreSQL-down alerts when PostgreSQL is cut off, and their resolution", async () => {

@@ -58,9 +58,11 @@ export class Grafana extends pulumi.ComponentResource {
     const dashboardFiles = Object.fromEntries(
       args.dashboards.map((d) => [`${d.uid}.json`, JSON.stringify(d, null, 2)]),
     );
-    const checksum = createHash("sha256")
-      .update(JSON.stringify({ provisioning, dashboardFiles }))
-      .digest("hex");
+    // Sorted by file name, so the checksum does not depend on the order the files were listed in.
+    const files = Object.entries({ ...provisioning, ...dashboardFiles }).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    const checksum = createHash("sha256").update(JSON.stringify(files)).digest("hex");
     const provisioningMap = new k8s.core.v1.ConfigMap(
       `${name}-provisioning`,
       { metadata: metadata("grafana-provisioning"), data: provisioning },
