@@ -92,7 +92,7 @@ describe("Loki", () => {
     expect(config.common.storage.s3).toMatchObject({
       endpoint: objectStorage.endpoint,
       bucketnames: "leadms-logs",
-      secret_access_key: "${LOKI_S3_SECRET_ACCESS_KEY}",
+      secret_access_key: `${"$"}{LOKI_S3_SECRET_ACCESS_KEY}`,
     });
     expect(config.schema_config.configs[0].object_store).toBe("s3");
     expect(text).not.toContain("s3-secret-value");
