@@ -188,6 +188,8 @@ export function declareStack(config: StackConfig): StackOutputs {
       backupNow: `scripts/backup-now.sh ${stack}`,
       prometheus: `kubectl -n ${settings.monitoringNamespace} port-forward service/prometheus 9090`,
       alertmanager: `kubectl -n ${settings.monitoringNamespace} port-forward service/alertmanager 9093`,
+      grafana: `kubectl -n ${settings.monitoringNamespace} port-forward service/grafana 3000`,
+      grafanaPassword: `kubectl -n ${settings.monitoringNamespace} get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d`,
       restoreCheckNow: `kubectl -n ${ns} create job --from=cronjob/postgres-restore-check postgres-restore-check-manual-$(date +%s)`,
       databasePassword: `kubectl -n ${ns} get secret postgres-credentials -o jsonpath='{.data.PGPASSWORD}' | base64 -d`,
     },
