@@ -36,9 +36,10 @@ describe("smoke-test.sh", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("smoke-test: passed");
     const id = /lead round trip ok \(([0-9a-f-]{36})\)/.exec(result.stderr)?.[1];
-    const lead = await (
-      await fetch(`${backend.url}/api/leads/${id}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })
-    ).json();
+    const response = await fetch(`${backend.url}/api/leads/${id}`, {
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+    });
+    const lead = (await response.json()) as any;
     expect(lead).toMatchObject({ name: "smoke test", status: "lost", source: "other" });
     expect(lead.email).toMatch(/@leadms\.invalid$/);
   });
