@@ -121,8 +121,10 @@ describe("preview.yml", () => {
   });
 
   it("never runs two previews of one stack and pull request at once", () => {
+    // GitHub expressions, not template literals.
+    const expression = (text: string) => `\${{ ${text} }}`;
     expect(preview.doc.jobs.preview.concurrency.group).toBe(
-      "preview-${{ github.event.pull_request.number }}-${{ matrix.stack }}",
+      `preview-${expression("github.event.pull_request.number")}-${expression("matrix.stack")}`,
     );
   });
 });
