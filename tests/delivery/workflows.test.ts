@@ -24,8 +24,8 @@ const mutated = (workflow: Workflow, change: (doc: any) => void): Workflow => {
 };
 
 describe("the workflows", () => {
-  it("are the checks and the previews", () => {
-    expect(workflows.map((w) => w.file)).toEqual(expect.arrayContaining(["ci.yml", "preview.yml"]));
+  it("are the checks, the deploys and the previews", () => {
+    expect(workflows.map((w) => w.file)).toEqual(["ci.yml", "deploy.yml", "preview.yml"]);
   });
 
   it("pass actionlint", () => {
@@ -60,7 +60,7 @@ describe("the workflows", () => {
   it("grant read-only access by default, and write only where a job needs it", () => {
     for (const workflow of workflows)
       expect(workflow.doc.permissions, workflow.file).toEqual({ contents: "read" });
-    expect(workflows.flatMap(writePermissions)).toEqual(["preview: pull-requests"]);
+    expect(workflows.flatMap(writePermissions)).toEqual(["images: packages", "preview: pull-requests"]);
     const greedy = mutated(byName("ci.yml"), (doc) => {
       doc.jobs.test.permissions = { contents: "write" };
     });
@@ -126,5 +126,72 @@ describe("preview.yml", () => {
     expect(preview.doc.jobs.preview.concurrency.group).toBe(
       `preview-${expression("github.event.pull_request.number")}-${expression("matrix.stack")}`,
     );
+  });
+});
+
+/** Deploy jobs whose environment or serialisation is missing: empty when every deploy job is guarded. */
+function unguardedDeploys(workflow: Workflow): string[] {
+  return jobsOf(workflow)
+    .filter(([, job]) =>
+      (job.steps ?? []).some((step: any) => String(step.run ?? "").includes("scripts/deploy-stack.sh")),
+    )
+    .filter(
+      ([name, job]) =>
+        job.environment !== name ||
+        job.concurrency?.group !== `deploy-${name}` ||
+        job.concurrency?.["cancel-in-progress"] !== false,
+    )
+    .map(([name]) => name);
+}
+
+/** True when production can start without staging having succeeded in the same run. */
+function productionCanSkipStaging(workflow: Workflow): boolean {
+  const production = workflow.doc.jobs.production;
+  const needs = [production?.needs ?? []].flat();
+  return (
+    !needs.includes("staging") || !String(production?.if ?? "").includes("needs.staging.result == 'success'")
+  );
+}
+
+describe("deploy.yml", () => {
+  const deploy = byName("deploy.yml");
+
+  it("builds the images once and deploys them to staging, then production", () => {
+    expect(Object.keys(deploy.doc.on)).toEqual(["push", "workflow_dispatch"]);
+    expect(deploy.doc.on.push.branches).toEqual(["main"]);
+    expect(
+      (deploy.doc.jobs.images.steps as any[]).some((s) => String(s.run).includes("scripts/build-images.sh")),
+    ).toBe(true);
+    for (const stack of ["staging", "production"]) {
+      const run = (deploy.doc.jobs[stack].steps as any[]).find((s) =>
+        String(s.run).includes("scripts/deploy-stack.sh"),
+      ).run;
+      expect(run).toBe(
+        `scripts/deploy-stack.sh ${stack} "\${{ needs.images.outputs.backend }}" "\${{ needs.images.outputs.frontend }}"`,
+      );
+    }
+  });
+
+  it("runs each deploy in its environment, one at a time per stack", () => {
+    expect(unguardedDeploys(deploy)).toEqual([]);
+    const loose = mutated(deploy, (doc) => {
+      delete doc.jobs.production.environment;
+      doc.jobs.staging.concurrency.group = "deploys";
+    });
+    expect(unguardedDeploys(loose).sort()).toEqual(["production", "staging"]);
+  });
+
+  it("never reaches production before staging succeeded", () => {
+    expect(productionCanSkipStaging(deploy)).toBe(false);
+    const hasty = mutated(deploy, (doc) => {
+      doc.jobs.production.needs = ["images"];
+    });
+    expect(productionCanSkipStaging(hasty)).toBe(true);
+  });
+
+  it("lets a person deploy or roll back a chosen ref", () => {
+    expect(deploy.doc.on.workflow_dispatch.inputs.stack.options).toEqual(["staging", "production"]);
+    expect(deploy.doc.on.workflow_dispatch.inputs.ref.required).toBe(true);
+    expect(deploy.doc.env.REF).toBe(`\${{ inputs.ref || github.sha }}`);
   });
 });
