@@ -68,8 +68,29 @@ const serviceSettings = {
   disruptionBudget: disruptionBudget.nullable(),
 };
 
+const pinnedImage = z.string().regex(PINNED_IMAGE, "must be an image reference pinned by @sha256 digest");
+
+/**
+ * How new backend versions reach users: a rolling update (the default), or blue-green, where two
+ * Deployments run side by side and the Service sends traffic to the active colour only.
+ */
+const backendDeployment = z.discriminatedUnion(
+  "strategy",
+  [
+    z.strictObject({ strategy: z.literal("rolling") }),
+    z.strictObject({
+      strategy: z.literal("blue-green"),
+      active: z.enum(["blue", "green"], { error: 'must be "blue" or "green"' }),
+      /** Each colour's image; null runs the release image (`images`). scripts/deploy-stack.sh sets these. */
+      images: z.strictObject({ blue: pinnedImage.nullable(), green: pinnedImage.nullable() }),
+    }),
+  ],
+  { error: 'must have strategy "rolling" or "blue-green"' },
+);
+
 const backend = z.strictObject({
   ...serviceSettings,
+  deployment: backendDeployment,
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"], {
     error: "must be one of fatal, error, warn, info, debug, trace",
   }),

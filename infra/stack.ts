@@ -107,10 +107,23 @@ export function declareStack(config: StackConfig): StackOutputs {
   });
 
   const { backend: backendSettings } = settings;
+  const rollout = backendSettings.deployment;
+  // Blue-green: each colour runs its own image, the release image where none is set yet.
+  const colors =
+    rollout.strategy === "blue-green"
+      ? {
+          active: rollout.active,
+          images: {
+            blue: rollout.images.blue ?? images.backend,
+            green: rollout.images.green ?? images.backend,
+          },
+        }
+      : undefined;
   const backend = new WebService("backend", {
     namespace,
     labels: { name: "backend", instance: stack, component: "api" },
     image: images.backend,
+    colors,
     port: BACKEND_PORT,
     settings: backendSettings,
     probes: { startup: "/ping", readiness: "/health/ready", liveness: "/health/live" },

@@ -10,6 +10,7 @@ export const production: StackProfile = {
     resources: { requests: { cpu: "250m", memory: "384Mi" }, limits: { cpu: "1", memory: "512Mi" } },
     autoscaling: { minReplicas: 3, maxReplicas: 10, targetCpuUtilizationPercent: 70 },
     disruptionBudget: { maxUnavailable: 1 },
+    deployment: { strategy: "rolling" },
     logLevel: "info",
     shutdownDelaySeconds: 10,
     shutdownTimeoutSeconds: 20,

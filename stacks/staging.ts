@@ -10,6 +10,7 @@ export const staging: StackProfile = {
     resources: { requests: { cpu: "100m", memory: "192Mi" }, limits: { cpu: "500m", memory: "384Mi" } },
     autoscaling: null,
     disruptionBudget: null,
+    deployment: { strategy: "rolling" },
     logLevel: "debug",
     shutdownDelaySeconds: 5,
     shutdownTimeoutSeconds: 15,

@@ -59,7 +59,22 @@ export interface WebServiceArgs {
   /** Where the pods may connect to, besides DNS (allowed namespace-wide). */
   readonly egress: pulumi.Input<inputs.networking.v1.NetworkPolicyEgressRule>[];
   readonly configFile?: ConfigFile;
+  /**
+   * Blue-green: two Deployments, `<name>-blue` and `<name>-green`, each with its own image and a Service
+   * of its own for smoke tests, while the main Service sends traffic to the active colour only.
+   */
+  readonly colors?: BlueGreen;
 }
+
+export type Color = "blue" | "green";
+
+export interface BlueGreen {
+  readonly active: Color;
+  readonly images: Readonly<Record<Color, pulumi.Input<string>>>;
+}
+
+/** The label that tells the colours apart. */
+export const COLOR_LABEL = "leadms.io/color";
 
 const checksum = (content: string) => createHash("sha256").update(content).digest("hex");
 
@@ -100,9 +115,9 @@ export class WebService extends pulumi.ComponentResource {
       : undefined;
 
     const httpGet = (path: string) => ({ path, port: "http" });
-    const container: inputs.core.v1.Container = {
+    const container = (image: pulumi.Input<string>): inputs.core.v1.Container => ({
       name: appName,
-      image: args.image,
+      image,
       imagePullPolicy: "IfNotPresent",
       ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
       env: args.env,
@@ -142,48 +157,70 @@ export class WebService extends pulumi.ComponentResource {
             ]
           : []),
       ],
-    };
+    });
 
-    const spreadAcrossNodes = {
+    // One Deployment (and autoscaler, and disruption budget) per colour; a single unnamed one otherwise.
+    const variants = args.colors
+      ? (["blue", "green"] as const).map((color) => ({
+          suffix: `-${color}`,
+          color,
+          image: args.colors?.images[color] as pulumi.Input<string>,
+        }))
+      : [{ suffix: "", color: undefined, image: args.image }];
+
+    const spreadAcrossNodes = (podSelector: Record<string, string>) => ({
       maxSkew: 1,
       topologyKey: "kubernetes.io/hostname",
       whenUnsatisfiable: "ScheduleAnyway",
-      labelSelector: { matchLabels: selector },
-    };
-    const deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
-      {
-        metadata,
-        spec: {
-          // With an autoscaler, the replica count is its to set: declaring one here would reset it on every deploy.
-          replicas: settings.autoscaling ? undefined : settings.replicas,
-          revisionHistoryLimit: 5,
-          selector: { matchLabels: selector },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          template: {
-            metadata: {
-              labels,
-              annotations: args.configFile
-                ? { "leadms.io/config-checksum": checksum(args.configFile.content) }
-                : undefined,
-            },
-            spec: {
-              serviceAccountName: serviceAccount.metadata.name,
-              automountServiceAccountToken: false,
-              terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
-              securityContext: restrictedPodSecurity(args.runAsUser),
-              topologySpreadConstraints: [spreadAcrossNodes],
-              containers: [container, ...(args.sidecars ?? [])],
-              volumes: [
-                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-                ...(configMap ? [{ name: "config", configMap: { name: configMap.metadata.name } }] : []),
-              ],
+      labelSelector: { matchLabels: podSelector },
+    });
+    const deployments = variants.map(({ suffix, color, image }) => {
+      const colorLabel: Record<string, string> = color ? { [COLOR_LABEL]: color } : {};
+      const podSelector = { ...selector, ...colorLabel };
+      const deployment = new k8s.apps.v1.Deployment(
+        `${name}-deployment${suffix}`,
+        {
+          metadata: { ...metadata, name: `${appName}${suffix}`, labels: { ...labels, ...colorLabel } },
+          spec: {
+            // With an autoscaler, the replica count is its to set: declaring one here would reset it on every deploy.
+            replicas: settings.autoscaling ? undefined : settings.replicas,
+            revisionHistoryLimit: 5,
+            selector: { matchLabels: podSelector },
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            template: {
+              metadata: {
+                labels: { ...labels, ...colorLabel },
+                annotations: args.configFile
+                  ? { "leadms.io/config-checksum": checksum(args.configFile.content) }
+                  : undefined,
+              },
+              spec: {
+                serviceAccountName: serviceAccount.metadata.name,
+                automountServiceAccountToken: false,
+                terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+                securityContext: restrictedPodSecurity(args.runAsUser),
+                topologySpreadConstraints: [spreadAcrossNodes(podSelector)],
+                containers: [container(image), ...(args.sidecars ?? [])],
+                volumes: [
+                  { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                  ...(configMap ? [{ name: "config", configMap: { name: configMap.metadata.name } }] : []),
+                ],
+              },
             },
           },
         },
-      },
-      { parent: this },
-    );
+        { parent: this },
+      );
+      this.declareScaling(
+        name,
+        suffix,
+        { ...metadata, name: `${appName}${suffix}` },
+        podSelector,
+        deployment,
+        settings,
+      );
+      return { color, deployment };
+    });
 
     const metricsPort = args.metrics?.port ?? args.port;
     const scrape = args.metrics
@@ -199,7 +236,7 @@ export class WebService extends pulumi.ComponentResource {
         metadata: { ...metadata, annotations: scrape },
         spec: {
           type: "ClusterIP",
-          selector,
+          selector: args.colors ? { ...selector, [COLOR_LABEL]: args.colors.active } : selector,
           ports: [
             { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
             ...(args.metrics?.port
@@ -231,14 +268,49 @@ export class WebService extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // A Service per colour, so a release can be smoke-tested before traffic moves to it.
+    for (const { color } of variants) {
+      if (!color) continue;
+      new k8s.core.v1.Service(
+        `${name}-service-${color}`,
+        {
+          metadata: { ...metadata, name: `${appName}-${color}` },
+          spec: {
+            type: "ClusterIP",
+            selector: { ...selector, [COLOR_LABEL]: color },
+            ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+          },
+        },
+        { parent: this },
+      );
+    }
+
+    const active = (deployments.find(({ color }) => color === args.colors?.active) ?? deployments[0]) as {
+      deployment: k8s.apps.v1.Deployment;
+    };
+    this.deploymentName = active.deployment.metadata.name;
+    this.serviceName = service.metadata.name;
+    this.portName = pulumi.output("http");
+    this.registerOutputs({ deploymentName: this.deploymentName, serviceName: this.serviceName });
+  }
+
+  /** The disruption budget and the autoscaler of one Deployment, where the settings ask for them. */
+  private declareScaling(
+    name: string,
+    suffix: string,
+    metadata: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> },
+    podSelector: Record<string, string>,
+    deployment: k8s.apps.v1.Deployment,
+    settings: ServiceSettings,
+  ): void {
     if (settings.disruptionBudget) {
       new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-disruption-budget`,
+        `${name}-disruption-budget${suffix}`,
         {
           metadata,
           spec: {
             maxUnavailable: settings.disruptionBudget.maxUnavailable,
-            selector: { matchLabels: selector },
+            selector: { matchLabels: podSelector },
           },
         },
         { parent: this },
@@ -248,7 +320,7 @@ export class WebService extends pulumi.ComponentResource {
     if (settings.autoscaling) {
       const { minReplicas, maxReplicas, targetCpuUtilizationPercent } = settings.autoscaling;
       new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-        `${name}-autoscaler`,
+        `${name}-autoscaler${suffix}`,
         {
           metadata,
           spec: {
@@ -271,10 +343,5 @@ export class WebService extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-
-    this.deploymentName = deployment.metadata.name;
-    this.serviceName = service.metadata.name;
-    this.portName = pulumi.output("http");
-    this.registerOutputs({ deploymentName: this.deploymentName, serviceName: this.serviceName });
   }
 }
