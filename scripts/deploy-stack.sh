@@ -2,6 +2,10 @@
 # Deploys prebuilt images to a stack, smoke-tests the backend, and rolls back to the stack's last good
 # images when the rollout or the smoke test fails. Called by .github/workflows/deploy.yml.
 #
+# A stack whose backend.deployment.strategy is "blue-green" instead deploys the new backend to the idle
+# colour, smoke-tests that colour through its own Service, and only then moves traffic to it; when the
+# switched release fails its smoke test, traffic goes back to the colour that still runs the old one.
+#
 #   deploy-stack.sh <stack> <backend-image> <frontend-image>
 #
 #   <backend-image>, <frontend-image>  references pinned by @sha256 digest
@@ -43,12 +47,13 @@ apply() {
   pulumi up --stack "$stack" --yes --skip-preview --policy-pack policy
 }
 
-# smoke: the smoke test against the backend, through a port-forward unless DEPLOY_BACKEND_URL is set.
+# smoke [SERVICE]: the smoke test against the backend Service (or a colour's), through a port-forward
+# unless DEPLOY_BACKEND_URL is set.
 smoke() {
-  local url=${DEPLOY_BACKEND_URL:-} forward="" status=0
+  local service=${1:-backend} url=${DEPLOY_BACKEND_URL:-} forward="" status=0
   if [[ -z $url ]]; then
-    kubectl --namespace "$namespace" rollout status deployment/backend --timeout=300s || return 1
-    kubectl --namespace "$namespace" port-forward service/backend 18080:80 >/dev/null 2>&1 &
+    kubectl --namespace "$namespace" rollout status "deployment/$service" --timeout=300s || return 1
+    kubectl --namespace "$namespace" port-forward "service/$service" 18080:80 >/dev/null 2>&1 &
     forward=$!
     url="http://127.0.0.1:18080"
   fi
@@ -57,6 +62,33 @@ smoke() {
   [[ -z $forward ]] || kill "$forward" 2>/dev/null || true
   return "$status"
 }
+
+strategy=$(pulumi config get --stack "$stack" --path backend.deployment.strategy 2>/dev/null || echo rolling)
+if [[ $strategy == blue-green ]]; then
+  active=$(pulumi config get --stack "$stack" --path backend.deployment.active)
+  idle=$([[ $active == blue ]] && echo green || echo blue)
+  switch() {
+    pulumi config set --stack "$stack" --path backend.deployment.active "$1"
+    pulumi up --stack "$stack" --yes --skip-preview --policy-pack policy
+  }
+  note "blue-green: deploying $backend to $idle while $active serves"
+  # A colour without an image of its own runs the release image: pin the serving one before that changes.
+  serving=$(pulumi config get --stack "$stack" --path "backend.deployment.images.$active" 2>/dev/null || true)
+  if [[ -z $serving || $serving == null ]]; then
+    serving=$(pulumi config get --stack "$stack" --path images.backend)
+    pulumi config set --stack "$stack" --path "backend.deployment.images.$active" "$serving"
+  fi
+  pulumi config set --stack "$stack" --path "backend.deployment.images.$idle" "$backend"
+  apply "$backend" "$frontend" || fail "the release did not roll out to $idle; traffic stays on $active"
+  smoke "backend-$idle" || fail "$idle failed its smoke test; traffic stays on $active"
+  if switch "$idle" && smoke; then
+    pulumi stack tag set "$LAST_GOOD_TAG" "$backend $frontend" --stack "$stack"
+    note "$stack serves the new release from $idle; $active keeps the previous one for a rollback"
+    exit 0
+  fi
+  switch "$active" || fail "the switched release failed and switching back to $active failed too: $stack needs a person now"
+  fail "the release failed after the switch; traffic is back on $active"
+fi
 
 last_good=$(pulumi stack tag get "$LAST_GOOD_TAG" --stack "$stack" 2>/dev/null || true)
 note "deploying $backend and $frontend to $stack (last good: ${last_good:-none})"

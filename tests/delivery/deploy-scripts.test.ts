@@ -13,6 +13,12 @@ const GOOD = [image("backend", "c"), image("frontend", "d")];
 // pulumi: `up` fails while the counter file says so; the last good images come from FAKE_LAST_GOOD.
 const tools = fakeTools({
   pulumi: `
+case "$*" in
+  "config get --stack "*" --path backend.deployment.strategy") [[ -n \${FAKE_STRATEGY:-} ]] && echo "$FAKE_STRATEGY" && exit 0; exit 1 ;;
+  "config get --stack "*" --path backend.deployment.active") echo "\${FAKE_ACTIVE}"; exit 0 ;;
+  "config get --stack "*" --path backend.deployment.images."*) echo "null"; exit 0 ;;
+  "config get --stack "*" --path images.backend") echo "\${FAKE_RELEASE_IMAGE}"; exit 0 ;;
+esac
 case "$1 $2" in
   "stack tag") if [[ $3 == get ]]; then [[ -n \${FAKE_LAST_GOOD:-} ]] && echo "$FAKE_LAST_GOOD" && exit 0; exit 1; fi ;;
   "up --stack")
@@ -63,6 +69,7 @@ describe("deploy-stack.sh", () => {
     const result = await deploy("staging", backend.url, { FAKE_LAST_GOOD: GOOD.join(" ") });
     expect(result.code, result.stderr).toBe(0);
     expect(pulumiCalls()).toEqual([
+      "pulumi config get --stack staging --path backend.deployment.strategy",
       "pulumi stack tag get leadms-last-good-images --stack staging",
       "pulumi config set --stack staging --path images.mode prebuilt",
       `pulumi config set --stack staging --path images.backend ${NEW[0]}`,
@@ -119,6 +126,46 @@ describe("deploy-stack.sh", () => {
       'the backend image must be pinned by digest, got "ghcr.io/acme/leadms/backend:latest"',
     );
     expect(tools.calls()).toEqual([]);
+  });
+});
+
+describe("deploy-stack.sh on a blue-green stack", () => {
+  const blueGreen = {
+    FAKE_STRATEGY: "blue-green",
+    FAKE_ACTIVE: "blue",
+    FAKE_RELEASE_IMAGE: GOOD[0] as string,
+  };
+
+  it("deploys to the idle colour, smoke-tests it, then moves traffic to it", async () => {
+    const result = await deploy("production", backend.url, blueGreen);
+    expect(result.code, result.stderr).toBe(0);
+    const sets = pulumiCalls().filter(
+      (call) => call.startsWith("pulumi config set") && call.includes("backend.deployment"),
+    );
+    expect(sets).toEqual([
+      // The serving colour keeps the release it runs...
+      `pulumi config set --stack production --path backend.deployment.images.blue ${GOOD[0]}`,
+      // ...while the new one goes to the idle colour, and traffic moves only after its smoke test.
+      `pulumi config set --stack production --path backend.deployment.images.green ${NEW[0]}`,
+      "pulumi config set --stack production --path backend.deployment.active green",
+    ]);
+    expect(pulumiCalls().filter((call) => call.startsWith("pulumi up"))).toHaveLength(2);
+    expect(result.stderr.match(/smoke-test: passed/g)).toHaveLength(2);
+    expect(pulumiCalls().at(-1)).toBe(
+      `pulumi stack tag set leadms-last-good-images ${NEW.join(" ")} --stack production`,
+    );
+  });
+
+  it("keeps traffic on the serving colour when the idle one fails its smoke test", async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const result = await deploy("production", dead, { ...blueGreen, DEPLOY_SMOKE_TIMEOUT: "2" });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("green failed its smoke test; traffic stays on blue");
+    expect(
+      pulumiCalls().some(
+        (call) => call.startsWith("pulumi config set") && call.includes("backend.deployment.active"),
+      ),
+    ).toBe(false);
   });
 });
 
