@@ -12,6 +12,18 @@ import {
 } from "./support/workflow-checks.js";
 
 const workflows = readWorkflows();
+
+/** True when the preview posts, and keeps editing, one comment per stack on its pull request. */
+function commentsOnPullRequests(workflow: Workflow): boolean {
+  const job = workflow.doc.jobs?.preview;
+  const step = (job?.steps ?? []).find((s: any) => String(s.uses ?? "").startsWith("pulumi/actions@"));
+  return (
+    step?.with?.["comment-on-pr"] === true &&
+    step?.with?.["edit-pr-comment"] === true &&
+    job?.permissions?.["pull-requests"] === "write" &&
+    Object.keys(workflow.doc.on ?? {}).includes("pull_request")
+  );
+}
 const byName = (file: string) => workflows.find((w) => w.file === file) as Workflow;
 const stepUsing = (workflow: Workflow, action: string) =>
   jobsOf(workflow)
@@ -109,15 +121,18 @@ describe("preview.yml", () => {
   });
 
   it("comments on the pull request, one comment per stack edited on each push", () => {
-    expect(pulumi?.with).toMatchObject({ "comment-on-pr": true, "edit-pr-comment": true });
+    expect(commentsOnPullRequests(preview)).toBe(true);
     expect(preview.doc.jobs.preview.permissions).toEqual({ contents: "read", "pull-requests": "write" });
-    // A preview that stops commenting would show here.
     const silent = mutated(preview, (doc) => {
       doc.jobs.preview.steps.find((s: any) => String(s.uses).startsWith("pulumi/actions@")).with[
         "comment-on-pr"
       ] = false;
     });
-    expect(stepUsing(silent, "pulumi/actions")?.with["comment-on-pr"]).toBe(false);
+    expect(commentsOnPullRequests(silent)).toBe(false);
+    const unprivileged = mutated(preview, (doc) => {
+      doc.jobs.preview.permissions = { contents: "read" };
+    });
+    expect(commentsOnPullRequests(unprivileged)).toBe(false);
   });
 
   it("never runs two previews of one stack and pull request at once", () => {
