@@ -5,7 +5,7 @@ import {
   viaAddress,
 } from "../../app/backend/test/support/database.js";
 import { startTestService, TEST_TOKEN, type TestService } from "../../app/backend/test/support/service.js";
-import { TcpProxy } from "../../app/backend/test/support/tcp-proxy.js";
+import { proxyTo, type TcpProxy } from "../../app/backend/test/support/tcp-proxy.js";
 import { freePort } from "../../app/frontend/test/support/nginx.js";
 import { runScript } from "../backup/support/scripts.js";
 
@@ -59,7 +59,7 @@ describe("smoke-test.sh", () => {
   });
 
   it("fails when the backend is up but not ready, naming what it reports", async () => {
-    proxy = await new TcpProxy("127.0.0.1", Number(new URL(db.url).port || 5432)).start();
+    proxy = await proxyTo(db.url).start();
     backend = await startTestService(viaAddress(db.url, proxy.port));
     proxy.setMode("refuse");
     const result = await smoke(backend.url, "--timeout", "3");
@@ -69,7 +69,7 @@ describe("smoke-test.sh", () => {
   });
 
   it("waits for a slow backend, and gives up on one slower than its request timeout", async () => {
-    proxy = await new TcpProxy("127.0.0.1", Number(new URL(db.url).port || 5432)).start();
+    proxy = await proxyTo(db.url).start();
     backend = await startTestService(viaAddress(db.url, proxy.port), {
       HEALTH_CHECK_TIMEOUT_MS: "5000",
       DATABASE_TIMEOUT_MS: "10000",

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -94,6 +94,20 @@ describe("ci.yml", () => {
       path: "rendered/",
       "if-no-files-found": "error",
     });
+  });
+
+  it("points the suite at PostgreSQL and Redis service containers", () => {
+    const job = ci.doc.jobs.test;
+    // pg_dump refuses a server newer than itself: the server's major is the container's client's.
+    expect(job.services.postgres.image).toMatch(/^postgres:15\.\d+-bookworm$/);
+    expect(job.services.redis.image).toMatch(/^redis:\d+\.\d+\.\d+-bookworm$/);
+    const support = ["database.ts", "service.ts"]
+      .map((file) => readFileSync(`app/backend/test/support/${file}`, "utf8"))
+      .join("\n");
+    for (const name of ["TEST_POSTGRES_URL", "TEST_REDIS_URL"]) {
+      expect(support).toContain(`process.env.${name}`);
+      expect(Object.keys(job.services)).toContain(new URL(job.env[name]).hostname);
+    }
   });
 
   it("audits dependencies at high severity, scans both images and reviews dependency changes on pull requests", () => {

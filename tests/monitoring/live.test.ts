@@ -13,7 +13,7 @@ import {
   startTestService,
   type TestService,
 } from "../../app/backend/test/support/service.js";
-import { TcpProxy } from "../../app/backend/test/support/tcp-proxy.js";
+import { proxyTo, type TcpProxy } from "../../app/backend/test/support/tcp-proxy.js";
 import { type RunningNginx, startNginx } from "../../app/frontend/test/support/nginx.js";
 import { alertRuleContext, alertRules } from "../../infra/monitoring/alert-rules.js";
 import { JSON_FIELDS, LABEL_FIELDS, METADATA_FIELDS } from "../../infra/monitoring/alloy-config.js";
@@ -77,7 +77,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  database = await new TcpProxy("127.0.0.1", Number(new URL(db.url).port || 5432)).start();
+  database = await proxyTo(db.url).start();
   const throughProxy = viaAddress(db.url, database.port);
   backend = await startTestService(throughProxy);
   nginx = await startNginx(Number(new URL(backend.url).port));

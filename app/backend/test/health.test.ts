@@ -1,9 +1,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase, viaAddress } from "./support/database.js";
-import { authHeaders, startTestService, type TestService } from "./support/service.js";
-import { TcpProxy } from "./support/tcp-proxy.js";
+import { createTestDatabase, PG_SERVER_URL, type TestDatabase, viaAddress } from "./support/database.js";
+import { authHeaders, REDIS_SERVER_URL, startTestService, type TestService } from "./support/service.js";
+import { proxyTo, type TcpProxy } from "./support/tcp-proxy.js";
 import { waitFor } from "./support/wait.js";
 
 let db: TestDatabase;
@@ -22,8 +22,8 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function proxy(port: number): Promise<TcpProxy> {
-  const started = await new TcpProxy("127.0.0.1", port).start();
+async function proxy(serverUrl: string): Promise<TcpProxy> {
+  const started = await proxyTo(serverUrl).start();
   proxies.push(started);
   return started;
 }
@@ -88,7 +88,7 @@ describe("probe endpoints", () => {
 
 describe("a PostgreSQL outage", () => {
   it("fails readiness within the timeout, keeps liveness, and recovers", async () => {
-    const pgProxy = await proxy(5432);
+    const pgProxy = await proxy(PG_SERVER_URL);
     service = await startTestService(viaAddress(db.url, pgProxy.port), { HEALTH_CHECK_TIMEOUT_MS: "500" });
     expect((await getJson(`${service.url}/health/ready`)).status).toBe(200);
 
@@ -114,7 +114,7 @@ describe("a PostgreSQL outage", () => {
   });
 
   it("answers within the timeout when PostgreSQL hangs", async () => {
-    const pgProxy = await proxy(5432);
+    const pgProxy = await proxy(PG_SERVER_URL);
     service = await startTestService(viaAddress(db.url, pgProxy.port), {
       HEALTH_CHECK_TIMEOUT_MS: "300",
       DATABASE_TIMEOUT_MS: "1000",
@@ -130,8 +130,8 @@ describe("a PostgreSQL outage", () => {
 
 describe("a Redis outage", () => {
   it("fails readiness, keeps liveness, and recovers when Redis returns", async () => {
-    const redisProxy = await proxy(6379);
-    service = await startTestService(db.url, { REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` });
+    const redisProxy = await proxy(REDIS_SERVER_URL);
+    service = await startTestService(db.url, { REDIS_URL: viaAddress(REDIS_SERVER_URL, redisProxy.port) });
     expect((await getJson(`${service.url}/health/ready`)).status).toBe(200);
 
     redisProxy.setMode("refuse");
@@ -163,7 +163,7 @@ describe("probe coalescing", () => {
 
 describe("Elasticsearch, when configured", () => {
   it("makes the report degraded, not unhealthy, when unreachable; readiness is unaffected", async () => {
-    const closed = await proxy(1);
+    const closed = await proxy("http://127.0.0.1:1");
     closed.setMode("refuse");
     service = await startTestService(db.url, { ELASTICSEARCH_URL: `http://127.0.0.1:${closed.port}` });
     const health = await getJson(`${service.url}/health`);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.js";
-import { createTestDatabase, type TestDatabase, viaAddress } from "./support/database.js";
+import { createTestDatabase, PG_SERVER_URL, type TestDatabase, viaAddress } from "./support/database.js";
 import {
   authHeaders,
   LogCapture,
@@ -9,7 +9,7 @@ import {
   TEST_TOKEN,
   type TestService,
 } from "./support/service.js";
-import { TcpProxy } from "./support/tcp-proxy.js";
+import { proxyTo, type TcpProxy } from "./support/tcp-proxy.js";
 
 let db: TestDatabase;
 let service: TestService;
@@ -128,7 +128,7 @@ describe("slow requests", () => {
   });
 
   it("are logged as slow with the threshold", async () => {
-    proxy = await new TcpProxy("127.0.0.1", 5432).start();
+    proxy = await proxyTo(PG_SERVER_URL).start();
     slow = await startTestService(viaAddress(db.url, proxy.port), {
       SLOW_REQUEST_MS: "40",
       LOG_LEVEL: "info",

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase, viaAddress } from "./support/database.js";
 import { startTestService, type TestService } from "./support/service.js";
-import { TcpProxy } from "./support/tcp-proxy.js";
+import { proxyTo, type TcpProxy } from "./support/tcp-proxy.js";
 import { waitFor } from "./support/wait.js";
 
 let db: TestDatabase;
@@ -55,7 +55,7 @@ describe("GET /api/status", () => {
   });
 
   it("reports operational, then an outage while PostgreSQL is unreachable, then operational again", async () => {
-    proxy = await new TcpProxy("127.0.0.1", Number(new URL(db.url).port || 5432)).start();
+    proxy = await proxyTo(db.url).start();
     service = await startTestService(viaAddress(db.url, proxy.port));
     const url = service.url;
     expect((await status(url)).body.status).toBe("operational");

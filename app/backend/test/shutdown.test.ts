@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase, viaAddress } from "./support/database.js";
+import { createTestDatabase, PG_SERVER_URL, type TestDatabase, viaAddress } from "./support/database.js";
 import { authHeaders, deleteRedisKeys, REDIS_SERVER_URL, TEST_TOKEN } from "./support/service.js";
-import { TcpProxy } from "./support/tcp-proxy.js";
+import { proxyTo, type TcpProxy } from "./support/tcp-proxy.js";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const KEY_PREFIX = "leadms-test-shutdown:";
@@ -71,7 +71,7 @@ afterAll(async () => {
 
 describe("SIGTERM", () => {
   it("fails readiness at once, keeps serving through the delay, finishes 50 in-flight requests and exits 0", async () => {
-    proxy = await new TcpProxy("127.0.0.1", 5432).start();
+    proxy = await proxyTo(PG_SERVER_URL).start();
     child = await spawnService(viaAddress(db.url, proxy.port), {
       SHUTDOWN_DELAY_MS: "1500",
       SHUTDOWN_TIMEOUT_MS: "20000",
@@ -114,7 +114,7 @@ describe("SIGTERM", () => {
   });
 
   it("exits 1 when draining passes the hard deadline", async () => {
-    proxy = await new TcpProxy("127.0.0.1", 5432).start();
+    proxy = await proxyTo(PG_SERVER_URL).start();
     child = await spawnService(viaAddress(db.url, proxy.port), {
       SHUTDOWN_DELAY_MS: "0",
       SHUTDOWN_TIMEOUT_MS: "1000",

@@ -2,7 +2,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase, viaAddress } from "../../backend/test/support/database.js";
 import { startTestService, type TestService } from "../../backend/test/support/service.js";
-import { TcpProxy } from "../../backend/test/support/tcp-proxy.js";
+import { proxyTo, type TcpProxy } from "../../backend/test/support/tcp-proxy.js";
 import { type RunningNginx, startNginx } from "./support/nginx.js";
 
 // The page in real headless Chromium, served by a real nginx that proxies to a real backend.
@@ -16,7 +16,7 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  database = await new TcpProxy("127.0.0.1", Number(new URL(db.url).port || 5432)).start();
+  database = await proxyTo(db.url).start();
   // Playwright gives each launch a fresh, empty profile directory of its own.
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",

@@ -42,7 +42,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** Connection string of the same database reached through another host:port, such as a TCP proxy. */
+/** The same connection string, reaching its server through 127.0.0.1:port, such as a TCP proxy. */
 export function viaAddress(databaseUrl: string, port: number): string {
   const url = new URL(databaseUrl);
   url.hostname = "127.0.0.1";

@@ -81,3 +81,13 @@ export class TcpProxy {
     pipe(upstream, client);
   }
 }
+
+const DEFAULT_PORTS: Record<string, number> = { "postgres:": 5432, "postgresql:": 5432, "redis:": 6379 };
+
+/** A proxy in front of the server a connection URL names, wherever the tests were pointed at it. */
+export function proxyTo(serverUrl: string): TcpProxy {
+  const url = new URL(serverUrl);
+  const port = Number(url.port) || DEFAULT_PORTS[url.protocol];
+  if (!port) throw new Error(`no port in "${url.host}" and none known for the scheme "${url.protocol}"`);
+  return new TcpProxy(url.hostname, port);
+}
