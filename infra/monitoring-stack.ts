@@ -9,6 +9,7 @@ import { Loki } from "./components/monitoring/loki.js";
 import { NodeExporter } from "./components/monitoring/node-exporter.js";
 import { Prometheus } from "./components/monitoring/prometheus.js";
 import { EnvironmentNamespace } from "./components/namespace.js";
+import { tcp, toAnyAddress } from "./components/network-policy.js";
 import type { StackConfig } from "./config.js";
 import { pods } from "./labels.js";
 import { alertRuleContext, toRuleFile } from "./monitoring/alert-rules.js";
@@ -116,7 +117,6 @@ export function declareMonitoring(
     pagerdutyRoutingKey: config.secrets.pagerdutyRoutingKey,
     senders: prometheusPods,
   });
-  const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
   new Prometheus("prometheus", {
     namespace,
     instance: stack,
@@ -131,7 +131,7 @@ export function declareMonitoring(
       // The exporters and Alertmanager beside it.
       { to: [{ podSelector: {} }], ports: tcp(9187, 9121, 8080, 9093, 3000, 3100, 12345) },
       // The API server (discovery, the kubelets' proxy), node-exporter on the nodes, remote storage.
-      { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443, 6443, 9100) },
+      toAnyAddress(443, 6443, 9100),
     ],
     queriers: [pods("grafana")],
   });

@@ -4,6 +4,7 @@ import { CONTAINER_NGINX, nginxConfig } from "../app/frontend/nginx-config.js";
 import { ApiToken } from "./components/api-token.js";
 import { Images } from "./components/images.js";
 import { EnvironmentNamespace } from "./components/namespace.js";
+import { tcp } from "./components/network-policy.js";
 import { restrictedContainerSecurity } from "./components/pod-security.js";
 import { Postgres } from "./components/postgres.js";
 import { PostgresBackup } from "./components/postgres-backup.js";
@@ -162,7 +163,7 @@ export function declareStack(config: StackConfig): StackOutputs {
       allowFrom: [ingressController],
       metrics: { path: "/metrics", port: NGINX_EXPORTER_PORT, allowFrom: [prometheus] },
       sidecars: [nginxExporter(settings.monitoring.exporters.resources)],
-      egress: [{ to: backendPods, ports: [{ protocol: "TCP", port: BACKEND_PORT }] }],
+      egress: [{ to: backendPods, ports: tcp(BACKEND_PORT) }],
       configFile: {
         fileName: "nginx.conf",
         content: nginxConfig(CONTAINER_NGINX),

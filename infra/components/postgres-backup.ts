@@ -7,8 +7,10 @@ import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackSettings } from "../config-schema.js";
 import { recommendedLabels, selectorLabels } from "../labels.js";
+import { declarePodNetworkPolicy } from "./network-policy.js";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./pod-security.js";
 import { POSTGRES_IMAGE } from "./postgres.js";
+import { readWriteOnceClaim } from "./storage.js";
 
 const SCRIPTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../scripts");
 /** The repository's own scripts, shipped as they are. */
@@ -68,11 +70,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
       `${name}-storage`,
       {
         metadata: metadata("postgres-backups"),
-        spec: {
-          accessModes: ["ReadWriteOnce"],
-          storageClassName: settings.storageClass,
-          resources: { requests: { storage: settings.storageSize } },
-        },
+        spec: readWriteOnceClaim(settings),
       },
       { parent: this },
     );
@@ -134,19 +132,12 @@ export class PostgresBackup extends pulumi.ComponentResource {
       tmpSize: settings.storageSize,
     });
 
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-network-policy`,
-      {
-        metadata: metadata("postgres-backup"),
-        spec: {
-          podSelector: { matchLabels: selectorLabels(appLabels("backup")) },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [],
-          egress: [args.databaseEgress],
-        },
-      },
-      { parent: this },
-    );
+    declarePodNetworkPolicy(this, name, {
+      metadata: metadata("postgres-backup"),
+      selector: selectorLabels(appLabels("backup")),
+      ingress: [],
+      egress: [args.databaseEgress],
+    });
 
     this.cronJobName = backup.metadata.name;
     this.restoreCheckName = restoreCheck.metadata.name;

@@ -3,7 +3,8 @@ import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { StackSettings } from "../config-schema.js";
-import { recommendedLabels } from "../labels.js";
+import { pods, recommendedLabels } from "../labels.js";
+import { tcp, toAnyAddress } from "./network-policy.js";
 import { declareStatefulStore } from "./stateful-store.js";
 
 /** PostgreSQL 17: its pg_dump also dumps the older servers an external database may run. */
@@ -110,12 +111,7 @@ export class Postgres extends pulumi.ComponentResource {
     this.secretName = secret.metadata.name;
     this.connectionUrl = pulumi.secret(url);
     this.clientEgress =
-      settings.mode === "in-cluster"
-        ? {
-            to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "postgres" } } }],
-            ports: [{ protocol: "TCP", port }],
-          }
-        : { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port }] };
+      settings.mode === "in-cluster" ? { to: [pods("postgres")], ports: tcp(port) } : toAnyAddress(port);
     this.registerOutputs({ secretName: this.secretName });
   }
 }

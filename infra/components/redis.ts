@@ -3,8 +3,9 @@ import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { StackSettings } from "../config-schema.js";
-import { recommendedLabels } from "../labels.js";
+import { pods, recommendedLabels } from "../labels.js";
 import { parseQuantity } from "../quantity.js";
+import { tcp, toAnyAddress } from "./network-policy.js";
 import { declareStatefulStore } from "./stateful-store.js";
 
 export const REDIS_IMAGE = "redis:7.4.6-bookworm";
@@ -105,12 +106,7 @@ export class Redis extends pulumi.ComponentResource {
     this.secretName = secret.metadata.name;
     this.connectionUrl = pulumi.secret(url);
     this.clientEgress =
-      settings.mode === "in-cluster"
-        ? {
-            to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "redis" } } }],
-            ports: [{ protocol: "TCP", port }],
-          }
-        : { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port }] };
+      settings.mode === "in-cluster" ? { to: [pods("redis")], ports: tcp(port) } : toAnyAddress(port);
     this.registerOutputs({ secretName: this.secretName });
   }
 }

@@ -3,7 +3,9 @@ import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResourceSettings } from "../config-schema.js";
 import { type AppLabels, recommendedLabels, selectorLabels } from "../labels.js";
+import { declarePodNetworkPolicy, tcp } from "./network-policy.js";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./pod-security.js";
+import { readWriteOnceClaim } from "./storage.js";
 
 export interface StatefulStoreArgs {
   readonly namespace: pulumi.Input<string>;
@@ -94,32 +96,16 @@ export function declareStatefulStore(parent: pulumi.Resource, name: string, args
             })),
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: "data", labels },
-            spec: {
-              accessModes: ["ReadWriteOnce"],
-              storageClassName: args.storageClass,
-              resources: { requests: { storage: args.storageSize } },
-            },
-          },
-        ],
+        volumeClaimTemplates: [{ metadata: { name: "data", labels }, spec: readWriteOnceClaim(args) }],
       },
     },
     { parent },
   );
 
-  new k8s.networking.v1.NetworkPolicy(
-    `${name}-network-policy`,
-    {
-      metadata,
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [{ from: args.clients, ports: [{ protocol: "TCP", port: args.port }] }],
-        egress: [],
-      },
-    },
-    { parent },
-  );
+  declarePodNetworkPolicy(parent, name, {
+    metadata,
+    selector,
+    ingress: [{ from: args.clients, ports: tcp(args.port) }],
+    egress: [],
+  });
 }

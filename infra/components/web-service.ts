@@ -4,6 +4,7 @@ import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSettings } from "../config-schema.js";
 import { type AppLabels, recommendedLabels, selectorLabels } from "../labels.js";
+import { declarePodNetworkPolicy, tcp } from "./network-policy.js";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./pod-security.js";
 
 type NetworkPolicyPeer = inputs.networking.v1.NetworkPolicyPeer;
@@ -248,25 +249,15 @@ export class WebService extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const httpPort = [{ protocol: "TCP", port: args.port }];
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-network-policy`,
-      {
-        metadata,
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [
-            { from: args.allowFrom, ports: httpPort },
-            ...(args.metrics
-              ? [{ from: args.metrics.allowFrom, ports: [{ protocol: "TCP", port: metricsPort }] }]
-              : []),
-          ],
-          egress: args.egress,
-        },
-      },
-      { parent: this },
-    );
+    declarePodNetworkPolicy(this, name, {
+      metadata,
+      selector,
+      ingress: [
+        { from: args.allowFrom, ports: tcp(args.port) },
+        ...(args.metrics ? [{ from: args.metrics.allowFrom, ports: tcp(metricsPort) }] : []),
+      ],
+      egress: args.egress,
+    });
 
     // A Service per colour, so a release can be smoke-tested before traffic moves to it.
     for (const { color } of variants) {

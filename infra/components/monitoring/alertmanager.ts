@@ -11,7 +11,9 @@ import {
   RECEIVER_SECRETS_DIR,
   SLACK_URL_KEY,
 } from "../../monitoring/alertmanager-config.js";
+import { declarePodNetworkPolicy, tcp, toAnyAddress } from "../network-policy.js";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../pod-security.js";
+import { readWriteOnceClaim } from "../storage.js";
 
 export const ALERTMANAGER_IMAGE = "quay.io/prometheus/alertmanager:v0.27.0";
 const NOBODY = 65534;
@@ -127,32 +129,19 @@ export class Alertmanager extends pulumi.ComponentResource {
             },
           },
           volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels },
-              spec: {
-                accessModes: ["ReadWriteOnce"],
-                resources: { requests: { storage: args.settings.storageSize } },
-              },
-            },
+            { metadata: { name: "data", labels }, spec: readWriteOnceClaim(args.settings) },
           ],
         },
       },
       { parent: this },
     );
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-network-policy`,
-      {
-        metadata: metadata("alertmanager"),
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [{ from: args.senders, ports: [{ protocol: "TCP", port: ALERTMANAGER_PORT }] }],
-          // Slack and PagerDuty, over HTTPS.
-          egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] }],
-        },
-      },
-      { parent: this },
-    );
+    declarePodNetworkPolicy(this, name, {
+      metadata: metadata("alertmanager"),
+      selector,
+      ingress: [{ from: args.senders, ports: tcp(ALERTMANAGER_PORT) }],
+      // Slack and PagerDuty, over HTTPS.
+      egress: [toAnyAddress(443)],
+    });
 
     this.serviceName = service.metadata.name;
     this.registerOutputs({ serviceName: this.serviceName });

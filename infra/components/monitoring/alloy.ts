@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ResourceSettings } from "../../config-schema.js";
 import { recommendedLabels, selectorLabels } from "../../labels.js";
 import { ALLOY_PORT } from "../../monitoring/alloy-config.js";
+import { declarePodNetworkPolicy, TO_API_SERVER, tcp } from "../network-policy.js";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../pod-security.js";
 
 export const ALLOY_IMAGE = "docker.io/grafana/alloy:v1.9.0";
@@ -130,29 +131,13 @@ export class Alloy extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-network-policy`,
-      {
-        metadata: metadata("alloy"),
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [{ from: args.scrapers, ports: [{ protocol: "TCP", port: ALLOY_PORT }] }],
-          egress: [
-            { to: [args.loki], ports: [{ protocol: "TCP", port: 3100 }] },
-            // The API server, for discovery and the logs themselves.
-            {
-              to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
-              ports: [
-                { protocol: "TCP", port: 443 },
-                { protocol: "TCP", port: 6443 },
-              ],
-            },
-          ],
-        },
-      },
-      { parent: this },
-    );
+    declarePodNetworkPolicy(this, name, {
+      metadata: metadata("alloy"),
+      selector,
+      ingress: [{ from: args.scrapers, ports: tcp(ALLOY_PORT) }],
+      // Loki, and the API server for discovery and the logs themselves.
+      egress: [{ to: [args.loki], ports: tcp(3100) }, TO_API_SERVER],
+    });
     this.registerOutputs({});
   }
 }

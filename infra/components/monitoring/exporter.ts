@@ -3,6 +3,7 @@ import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceSettings } from "../../config-schema.js";
 import { recommendedLabels, selectorLabels } from "../../labels.js";
+import { declarePodNetworkPolicy, tcp } from "../network-policy.js";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../pod-security.js";
 
 /** The unprivileged "nobody" user the exporter images run as. */
@@ -98,19 +99,12 @@ export class Exporter extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-network-policy`,
-      {
-        metadata,
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [{ from: args.scrapers, ports: [{ protocol: "TCP", port: args.port }] }],
-          egress: args.egress,
-        },
-      },
-      { parent: this },
-    );
+    declarePodNetworkPolicy(this, name, {
+      metadata,
+      selector,
+      ingress: [{ from: args.scrapers, ports: tcp(args.port) }],
+      egress: args.egress,
+    });
     this.serviceName = service.metadata.name;
     this.registerOutputs({ serviceName: this.serviceName });
   }

@@ -13,6 +13,7 @@ import {
   datasourcesProvisioning,
   type GrafanaDatasourceUrls,
 } from "../../monitoring/grafana-provisioning.js";
+import { declarePodNetworkPolicy, tcp } from "../network-policy.js";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../pod-security.js";
 
 export const GRAFANA_IMAGE = "docker.io/grafana/grafana:12.0.2";
@@ -179,23 +180,16 @@ export class Grafana extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const port = [{ protocol: "TCP", port: GRAFANA_PORT }];
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-network-policy`,
-      {
-        metadata: metadata("grafana"),
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [
-            { from: args.scrapers, ports: port },
-            ...(settings.ingressPath ? [{ from: [args.ingressController], ports: port }] : []),
-          ],
-          egress: args.egress,
-        },
-      },
-      { parent: this },
-    );
+    const port = tcp(GRAFANA_PORT);
+    declarePodNetworkPolicy(this, name, {
+      metadata: metadata("grafana"),
+      selector,
+      ingress: [
+        { from: args.scrapers, ports: port },
+        ...(settings.ingressPath ? [{ from: [args.ingressController], ports: port }] : []),
+      ],
+      egress: args.egress,
+    });
     if (settings.ingressPath) {
       const tls = args.ingress.tls;
       new k8s.networking.v1.Ingress(

@@ -3,6 +3,7 @@ import type * as inputs from "@pulumi/kubernetes/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceSettings } from "../../config-schema.js";
 import { recommendedLabels, selectorLabels } from "../../labels.js";
+import { declarePodNetworkPolicy, TO_API_SERVER, tcp } from "../network-policy.js";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../pod-security.js";
 
 export const KUBE_STATE_METRICS_IMAGE = "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0";
@@ -147,28 +148,12 @@ export class KubeStateMetrics extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-network-policy`,
-      {
-        metadata,
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [{ from: args.scrapers, ports: [{ protocol: "TCP", port: 8080 }] }],
-          // The API server, whose address depends on the cluster.
-          egress: [
-            {
-              to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
-              ports: [
-                { protocol: "TCP", port: 443 },
-                { protocol: "TCP", port: 6443 },
-              ],
-            },
-          ],
-        },
-      },
-      { parent: this },
-    );
+    declarePodNetworkPolicy(this, name, {
+      metadata,
+      selector,
+      ingress: [{ from: args.scrapers, ports: tcp(8080) }],
+      egress: [TO_API_SERVER],
+    });
     this.registerOutputs({});
   }
 }

@@ -6,7 +6,9 @@ import { stringify } from "yaml";
 import type { StackSettings } from "../../config-schema.js";
 import { recommendedLabels, selectorLabels } from "../../labels.js";
 import { LOKI_PORT, LOKI_SECRET_ENV, lokiConfig } from "../../monitoring/loki-config.js";
+import { declarePodNetworkPolicy, tcp, toAnyAddress } from "../network-policy.js";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../pod-security.js";
+import { readWriteOnceClaim } from "../storage.js";
 
 export const LOKI_IMAGE = "docker.io/grafana/loki:3.5.0";
 const LOKI_UID = 10001;
@@ -121,36 +123,18 @@ export class Loki extends pulumi.ComponentResource {
               ],
             },
           },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels },
-              spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: settings.storageClass,
-                resources: { requests: { storage: settings.storageSize } },
-              },
-            },
-          ],
+          volumeClaimTemplates: [{ metadata: { name: "data", labels }, spec: readWriteOnceClaim(settings) }],
         },
       },
       { parent: this },
     );
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-network-policy`,
-      {
-        metadata: metadata("loki"),
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [{ from: args.clients, ports: [{ protocol: "TCP", port: LOKI_PORT }] }],
-          // Object storage over HTTPS, when configured; nothing otherwise.
-          egress: settings.objectStorage
-            ? [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] }]
-            : [],
-        },
-      },
-      { parent: this },
-    );
+    declarePodNetworkPolicy(this, name, {
+      metadata: metadata("loki"),
+      selector,
+      ingress: [{ from: args.clients, ports: tcp(LOKI_PORT) }],
+      // Object storage over HTTPS, when configured; nothing otherwise.
+      egress: settings.objectStorage ? [toAnyAddress(443)] : [],
+    });
     this.serviceName = service.metadata.name;
     this.registerOutputs({ serviceName: this.serviceName });
   }

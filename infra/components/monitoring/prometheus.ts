@@ -10,7 +10,9 @@ import {
   REMOTE_WRITE_PASSWORD_FILE,
   RULES_DIR,
 } from "../../monitoring/prometheus-config.js";
+import { declarePodNetworkPolicy, tcp } from "../network-policy.js";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../pod-security.js";
+import { readWriteOnceClaim } from "../storage.js";
 
 export const PROMETHEUS_IMAGE = "quay.io/prometheus/prometheus:v2.55.1";
 const NOBODY = 65534;
@@ -205,33 +207,17 @@ export class Prometheus extends pulumi.ComponentResource {
               ],
             },
           },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels },
-              spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: settings.storageClass,
-                resources: { requests: { storage: settings.storageSize } },
-              },
-            },
-          ],
+          volumeClaimTemplates: [{ metadata: { name: "data", labels }, spec: readWriteOnceClaim(settings) }],
         },
       },
       { parent: this },
     );
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-network-policy`,
-      {
-        metadata: metadata("prometheus"),
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [{ from: args.queriers, ports: [{ protocol: "TCP", port: PROMETHEUS_PORT }] }],
-          egress: args.egress,
-        },
-      },
-      { parent: this },
-    );
+    declarePodNetworkPolicy(this, name, {
+      metadata: metadata("prometheus"),
+      selector,
+      ingress: [{ from: args.queriers, ports: tcp(PROMETHEUS_PORT) }],
+      egress: args.egress,
+    });
 
     this.serviceName = service.metadata.name;
     this.registerOutputs({ serviceName: this.serviceName });
