@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../app/backend/test/support/database.js";
 import {
+  backUp,
   backupDirectory,
   databaseExists,
   dropDatabase,
@@ -20,10 +21,7 @@ const target = `leadms_test_corrupt_${process.pid}`;
 beforeAll(async () => {
   source = await createTestDatabase();
   await seedVariedTables(source.name);
-  const backup = await runScript("backup-database.sh", [], {
-    ...pgEnv(source.name),
-    BACKUP_DIR: backups.dir,
-  });
+  const backup = await backUp(source.name, backups.dir);
   expect(backup.code, backup.stdout).toBe(0);
 });
 afterAll(async () => {

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../app/backend/test/support/database.js";
 import { freePort } from "../../app/frontend/test/support/nginx.js";
-import { backupDirectory, dumpFiles, pgEnv, runScript, startScript } from "./support/scripts.js";
+import { backUp, backupDirectory, dumpFiles, startBackup } from "./support/scripts.js";
 import { seedIncompressible, seedVariedTables } from "./support/seed.js";
 
 // Each failure must exit non-zero, leave no partial file and leave the dumps already there untouched.
@@ -19,10 +19,7 @@ beforeAll(async () => {
   [small, large] = await Promise.all([createTestDatabase(), createTestDatabase()]);
   await seedVariedTables(small.name);
   await seedIncompressible(large.name, 96);
-  const backup = await runScript("backup-database.sh", [], {
-    ...pgEnv(small.name),
-    BACKUP_DIR: previous.dir,
-  });
+  const backup = await backUp(small.name, previous.dir);
   expect(backup.code, backup.stdout).toBe(0);
 }, 120_000);
 afterEach(() => {
@@ -69,11 +66,7 @@ describe("backup-database.sh fails safely", () => {
   it("when the database cannot be reached", async () => {
     const dir = directoryWithPreviousDump("unreachable");
     const before = snapshot(dir);
-    const result = await runScript("backup-database.sh", [], {
-      ...pgEnv(small.name),
-      PGPORT: String(await freePort()),
-      BACKUP_DIR: dir,
-    });
+    const result = await backUp(small.name, dir, { PGPORT: String(await freePort()) });
     expect(result.code).toBe(1);
     expect(result.logs.at(-1)).toMatchObject({
       level: "error",
@@ -86,7 +79,7 @@ describe("backup-database.sh fails safely", () => {
   it("when pg_dump is killed mid-dump", async () => {
     const dir = directoryWithPreviousDump("killed");
     const before = snapshot(dir);
-    const run = startScript("backup-database.sh", [], { ...pgEnv(large.name), BACKUP_DIR: dir });
+    const run = startBackup(large.name, dir);
     let killed = false;
     for (let attempt = 0; attempt < 500 && !killed; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -114,7 +107,7 @@ describe("backup-database.sh fails safely", () => {
     // Room for half the database (what the free-space check asks without an earlier dump of it), not all.
     const dir = directoryWithPreviousDump("full", 64 * 1024);
     const before = snapshot(dir);
-    const result = await runScript("backup-database.sh", [], { ...pgEnv(large.name), BACKUP_DIR: dir });
+    const result = await backUp(large.name, dir);
     expect(result.code).toBe(1);
     expect(result.logs.at(-1)?.msg).toBe("pg_dump or zstd failed");
     expect(snapshot(dir)).toEqual(before);
@@ -125,7 +118,7 @@ describe("backup-database.sh fails safely", () => {
     mkdirSync(dir);
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=1024k", "tmpfs", dir]);
     mounts.push(dir);
-    const result = await runScript("backup-database.sh", [], { ...pgEnv(large.name), BACKUP_DIR: dir });
+    const result = await backUp(large.name, dir);
     expect(result.code).toBe(1);
     expect(result.logs.at(-1)).toMatchObject({ msg: "not enough free space for a dump" });
     expect(result.logs.some((line) => line.msg === "dump started")).toBe(false);
@@ -134,12 +127,12 @@ describe("backup-database.sh fails safely", () => {
 
   it("when a second run starts while one is going, which is left to finish", async () => {
     const dir = directoryWithPreviousDump("overlap");
-    const first = startScript("backup-database.sh", [], { ...pgEnv(large.name), BACKUP_DIR: dir });
+    const first = startBackup(large.name, dir);
     // Wait until the first run holds the lock and is dumping.
     for (let i = 0; i < 500 && !readdirSync(dir).some((name) => name.endsWith(".partial")); i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    const second = await runScript("backup-database.sh", [], { ...pgEnv(large.name), BACKUP_DIR: dir });
+    const second = await backUp(large.name, dir);
     expect(second.code).toBe(1);
     expect(second.logs.at(-1)?.msg).toBe("another backup is running in this directory");
     const result = await first.done;
@@ -148,11 +141,7 @@ describe("backup-database.sh fails safely", () => {
   });
 
   it("when a setting is not a number, naming it", async () => {
-    const result = await runScript("backup-database.sh", [], {
-      ...pgEnv(small.name),
-      BACKUP_DIR: scratch.dir,
-      BACKUP_RETENTION_DAYS: "a week",
-    });
+    const result = await backUp(small.name, scratch.dir, { BACKUP_RETENTION_DAYS: "a week" });
     expect(result.code).toBe(1);
     expect(result.logs.at(-1)?.msg).toBe('BACKUP_RETENTION_DAYS must be an integer >= 1, got "a week"');
   });

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../app/backend/test/support/database.js";
 import {
+  backUp,
   backupDirectory,
   databaseExists,
   dropDatabase,
@@ -25,10 +26,7 @@ beforeAll(async () => {
   await withClient(occupied.name, (client) =>
     client.query("CREATE TABLE keep_me (note text); INSERT INTO keep_me VALUES ('precious')"),
   );
-  const backup = await runScript("backup-database.sh", [], {
-    ...pgEnv(source.name),
-    BACKUP_DIR: backups.dir,
-  });
+  const backup = await backUp(source.name, backups.dir);
   expect(backup.code, backup.stdout).toBe(0);
 });
 afterAll(async () => {

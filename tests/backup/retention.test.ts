@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../app/backend/test/support/database.js";
 import { freePort } from "../../app/frontend/test/support/nginx.js";
-import { backupDirectory, dumpFiles, listFiles, pgEnv, runScript, withClient } from "./support/scripts.js";
+import { backUp, backupDirectory, dumpFiles, listFiles, withClient } from "./support/scripts.js";
 
 let db: TestDatabase;
 const template = backupDirectory();
@@ -15,7 +15,7 @@ beforeAll(async () => {
   await withClient(db.name, (client) =>
     client.query("CREATE TABLE t AS SELECT g FROM generate_series(1, 100) g"),
   );
-  const backup = await runScript("backup-database.sh", [], { ...pgEnv(db.name), BACKUP_DIR: template.dir });
+  const backup = await backUp(db.name, template.dir);
   expect(backup.code, backup.stdout).toBe(0);
   goodDump = dumpFiles(template.dir);
 });
@@ -50,9 +50,7 @@ function olderDump(ageDays: number, { verified = true, database = db.name } = {}
 }
 
 const backupWith = async (days: number, count: number) => {
-  const result = await runScript("backup-database.sh", [], {
-    ...pgEnv(db.name),
-    BACKUP_DIR: backups.dir,
+  const result = await backUp(db.name, backups.dir, {
     BACKUP_RETENTION_DAYS: String(days),
     BACKUP_RETENTION_COUNT: String(count),
   });
@@ -100,10 +98,8 @@ describe("retention", () => {
 
   it("deletes nothing when the new dump fails", async () => {
     const old = [1.5, 60].map((age) => olderDump(age));
-    const result = await runScript("backup-database.sh", [], {
-      ...pgEnv(db.name),
+    const result = await backUp(db.name, backups.dir, {
       PGPORT: String(await freePort()),
-      BACKUP_DIR: backups.dir,
       BACKUP_RETENTION_DAYS: "1",
       BACKUP_RETENTION_COUNT: "1",
     });

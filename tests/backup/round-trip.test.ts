@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../app/backend/test/support/database.js";
 import {
+  backUp,
   backupDirectory,
   databaseExists,
   dropDatabase,
@@ -23,7 +24,7 @@ let backup: ScriptResult;
 beforeAll(async () => {
   source = await createTestDatabase();
   await seedVariedTables(source.name);
-  backup = await runScript("backup-database.sh", [], { ...pgEnv(source.name), BACKUP_DIR: backups.dir });
+  backup = await backUp(source.name, backups.dir);
 });
 afterAll(async () => {
   await dropDatabase(restored);

@@ -3,9 +3,8 @@ import { checkFields, inputTypeName } from "../../infra/checks/field-check.js";
 import { checkSchemas } from "../../infra/checks/schema-check.js";
 import type { KubernetesObject } from "../../infra/render/manifests.js";
 import { evaluate } from "../../policy/evaluate.js";
-import { find, render } from "./support/render.js";
+import { find, render, STACKS } from "./support/render.js";
 
-const STACKS = ["staging", "production"] as const;
 const rendered = Object.fromEntries(
   await Promise.all(STACKS.map(async (stack) => [stack, await render(stack)] as const)),
 );

@@ -8,13 +8,10 @@ import {
   alertRules,
   toRuleFile,
 } from "../../infra/monitoring/alert-rules.js";
-import { rootPath, stackConfig } from "../infra/support/render.js";
+import { rootPath, STACKS, stackConfigs } from "../infra/support/render.js";
 import { filesIn, runTool } from "./support/tools.js";
 
-const STACKS = ["staging", "production"] as const;
-const configs = Object.fromEntries(
-  await Promise.all(STACKS.map(async (s) => [s, await stackConfig(s)] as const)),
-);
+const configs = await stackConfigs();
 const scratch: { cleanup: () => void }[] = [];
 afterAll(() => {
   for (const dir of scratch) dir.cleanup();
@@ -331,7 +328,7 @@ function promtoolTests(config: StackConfig, rules: AlertRule[]) {
 }
 
 describe.each(STACKS)("the %s alert rules", (stack) => {
-  const config = configs[stack] as StackConfig;
+  const config = configs[stack];
   const context = alertRuleContext(config);
   const rules = Object.values(alertRules(context)).flat();
   const files = filesIn({ "rules.yml": stringify(toRuleFile(context)) });

@@ -5,13 +5,10 @@ import { alertRuleContext, toRuleFile } from "../../infra/monitoring/alert-rules
 import { alertmanagerConfig } from "../../infra/monitoring/alertmanager-config.js";
 import { prometheusConfig } from "../../infra/monitoring/prometheus-config.js";
 import { alertmanagerOptions, prometheusOptions } from "../../infra/monitoring/stack-monitoring.js";
-import { stackConfig } from "../infra/support/render.js";
+import { STACKS, stackConfigs } from "../infra/support/render.js";
 import { filesIn, runTool } from "./support/tools.js";
 
-const STACKS = ["staging", "production"] as const;
-const configs = Object.fromEntries(
-  await Promise.all(STACKS.map(async (s) => [s, await stackConfig(s)] as const)),
-);
+const configs = await stackConfigs();
 const scratch: { cleanup: () => void }[] = [];
 afterAll(() => {
   for (const dir of scratch) dir.cleanup();
@@ -60,7 +57,7 @@ const routesTest = (dir: string, ...labels: string[]) =>
   ).output.split("\n")[0];
 
 describe.each(STACKS)("the %s Prometheus configuration", (stack) => {
-  const config = configs[stack] as StackConfig;
+  const config = configs[stack];
 
   it("passes promtool check config with its rule files, the scrape jobs given static targets", () => {
     const result = check(
@@ -127,7 +124,7 @@ describe("the Alertmanager configuration", () => {
       { slack: true, pagerduty: true },
       { slack: false, pagerduty: false },
     ]) {
-      const files = alertmanagerFile(configs[stack] as StackConfig, secrets);
+      const files = alertmanagerFile(configs[stack], secrets);
       const result = runTool("amtool", ["check-config", "alertmanager.yml"], files.dir);
       expect(result.output).toContain("SUCCESS");
       expect(result.code).toBe(0);

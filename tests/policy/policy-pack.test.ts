@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isKubernetesResource, unwrap } from "../../infra/render/manifests.js";
-import { render } from "../infra/support/render.js";
+import { render, STACKS } from "../infra/support/render.js";
 import { type AnalyzedResource, type RunningPolicyPack, startPolicyPack } from "./support/analyzer.js";
 
 // The pack in policy/, started by Pulumi's own policy runner and asked over gRPC, as `pulumi preview
@@ -23,7 +23,7 @@ async function stackResources(stack: string): Promise<AnalyzedResource[]> {
 }
 
 describe("the policy pack under Pulumi's policy runner", () => {
-  it.each(["staging", "production"])("finds no violation in the %s stack", async (stack) => {
+  it.each(STACKS)("finds no violation in the %s stack", async (stack) => {
     const resources = await stackResources(stack);
     expect(resources.length).toBeGreaterThan(20);
     expect(await pack.analyze(resources)).toEqual([]);

@@ -65,6 +65,19 @@ export function runScript(
   return startScript(script, args, env).done;
 }
 
+/** backup-database.sh on a database of the shared server into `dir`; `env` adds or overrides variables. */
+export function startBackup(database: string, dir: string, env: Record<string, string> = {}): RunningScript {
+  return startScript("backup-database.sh", [], { ...pgEnv(database), BACKUP_DIR: dir, ...env });
+}
+
+export function backUp(
+  database: string,
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<ScriptResult> {
+  return startBackup(database, dir, env).done;
+}
+
 /** A fresh directory for dumps, removed by `cleanup`. */
 export function backupDirectory(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), "leadms-backups-"));

@@ -59,3 +59,13 @@ export async function stackConfig(stack: string): Promise<StackConfig> {
   if (!config) throw new Error(`no config for ${stack}`);
   return config;
 }
+
+/** The stacks this repository defines, each in a Pulumi.<stack>.yaml. */
+export const STACKS = ["staging", "production"] as const;
+export type StackName = (typeof STACKS)[number];
+
+/** Every stack's validated config, by stack name. */
+export async function stackConfigs(): Promise<Record<StackName, StackConfig>> {
+  const entries = await Promise.all(STACKS.map(async (stack) => [stack, await stackConfig(stack)] as const));
+  return Object.fromEntries(entries) as Record<StackName, StackConfig>;
+}
