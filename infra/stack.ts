@@ -186,6 +186,7 @@ export function declareStack(config: StackConfig): StackOutputs {
   declareMonitoring(config, { postgres, redis }, ingressController);
 
   const ns = config.namespace;
+  const serving = `deployment/${backend.deploymentName}`;
   return {
     namespace,
     services: { backend: backend.serviceName, frontend: frontend.serviceName },
@@ -193,10 +194,10 @@ export function declareStack(config: StackConfig): StackOutputs {
     images: { backend: images.backend, frontend: images.frontend },
     commands: {
       pods: `kubectl -n ${ns} get pods -l app.kubernetes.io/part-of=leadms`,
-      rolloutStatus: `kubectl -n ${ns} rollout status deployment/backend && kubectl -n ${ns} rollout status deployment/frontend`,
-      backendLogs: `kubectl -n ${ns} logs deployment/backend -f`,
+      rolloutStatus: `kubectl -n ${ns} rollout status ${serving} && kubectl -n ${ns} rollout status deployment/frontend`,
+      backendLogs: `kubectl -n ${ns} logs ${serving} -f`,
       healthReport:
-        `kubectl -n ${ns} exec deployment/backend -- ` +
+        `kubectl -n ${ns} exec ${serving} -- ` +
         `node -e "fetch('http://127.0.0.1:3000/health').then((r) => r.text()).then(console.log)"`,
       apiToken: `kubectl -n ${ns} get secret backend-api -o jsonpath='{.data.API_TOKEN}' | base64 -d`,
       backupNow: `scripts/backup-now.sh ${stack}`,

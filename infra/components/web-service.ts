@@ -85,7 +85,8 @@ const checksum = (content: string) => createHash("sha256").update(content).diges
  * profile with a read-only root filesystem and only /tmp writable.
  */
 export class WebService extends pulumi.ComponentResource {
-  public readonly deploymentName: pulumi.Output<string>;
+  /** The Deployment that takes traffic: the active colour's under blue-green. */
+  public readonly deploymentName: string;
   public readonly serviceName: pulumi.Output<string>;
   /** The Service's port name, for Ingress backends. */
   public readonly portName: pulumi.Output<string>;
@@ -176,12 +177,13 @@ export class WebService extends pulumi.ComponentResource {
       labelSelector: { matchLabels: podSelector },
     });
     const deployments = variants.map(({ suffix, color, image }) => {
+      const deploymentName = `${appName}${suffix}`;
       const colorLabel: Record<string, string> = color ? { [COLOR_LABEL]: color } : {};
       const podSelector = { ...selector, ...colorLabel };
       const deployment = new k8s.apps.v1.Deployment(
         `${name}-deployment${suffix}`,
         {
-          metadata: { ...metadata, name: `${appName}${suffix}`, labels: { ...labels, ...colorLabel } },
+          metadata: { ...metadata, name: deploymentName, labels: { ...labels, ...colorLabel } },
           spec: {
             // With an autoscaler, the replica count is its to set: declaring one here would reset it on every deploy.
             replicas: settings.autoscaling ? undefined : settings.replicas,
@@ -215,12 +217,12 @@ export class WebService extends pulumi.ComponentResource {
       this.declareScaling(
         name,
         suffix,
-        { ...metadata, name: `${appName}${suffix}` },
+        { ...metadata, name: deploymentName },
         podSelector,
         deployment,
         settings,
       );
-      return { color, deployment };
+      return { color, name: deploymentName };
     });
 
     const metricsPort = args.metrics?.port ?? args.port;
@@ -277,9 +279,9 @@ export class WebService extends pulumi.ComponentResource {
     }
 
     const active = (deployments.find(({ color }) => color === args.colors?.active) ?? deployments[0]) as {
-      deployment: k8s.apps.v1.Deployment;
+      name: string;
     };
-    this.deploymentName = active.deployment.metadata.name;
+    this.deploymentName = active.name;
     this.serviceName = service.metadata.name;
     this.portName = pulumi.output("http");
     this.registerOutputs({ deploymentName: this.deploymentName, serviceName: this.serviceName });

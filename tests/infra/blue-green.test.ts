@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { checkSchemas } from "../../infra/checks/schema-check.js";
+import { loadStackConfig, StackConfigError } from "../../infra/config.js";
 import type { KubernetesObject } from "../../infra/render/manifests.js";
+import { renderProgram } from "../../infra/render/render-stack.js";
+import { declareStack, type StackOutputs } from "../../infra/stack.js";
 import { evaluate } from "../../policy/evaluate.js";
-import { find, render } from "./support/render.js";
+import { find, render, stackValues } from "./support/render.js";
 
 const image = (hex: string) => `ghcr.io/acme/leadms/backend@sha256:${hex.repeat(64)}`;
 const blueGreen = (active: "blue" | "green", green: string | null = null) => ({
@@ -71,10 +74,23 @@ describe("the backend's rollout strategies", () => {
     expect(evaluate(objects)).toEqual([]);
   });
 
+  it("point the operator's commands at the Deployment that takes traffic", async () => {
+    const commandsOf = async (overrides: Record<string, unknown>) => {
+      let outputs: StackOutputs | undefined;
+      await renderProgram("staging", stackValues("staging", overrides), () => {
+        outputs = declareStack(loadStackConfig("staging"));
+      });
+      return outputs?.commands ?? {};
+    };
+    const rolling = await commandsOf({});
+    const green = await commandsOf(blueGreen("green", image("c")));
+    for (const command of ["rolloutStatus", "backendLogs", "healthReport"]) {
+      expect(rolling[command]).toContain(" deployment/backend ");
+      expect(green[command]).toContain(" deployment/backend-green ");
+    }
+  });
+
   it("refuses a colour image that is not pinned by digest", async () => {
-    const { loadStackConfig, StackConfigError } = await import("../../infra/config.js");
-    const { renderProgram } = await import("../../infra/render/render-stack.js");
-    const { stackValues } = await import("./support/render.js");
     let error: unknown;
     await renderProgram("staging", stackValues("staging", blueGreen("blue", "backend:latest")), () => {
       try {
