@@ -47,19 +47,23 @@ apply() {
   pulumi up --stack "$stack" --yes --skip-preview --policy-pack policy
 }
 
-# smoke [SERVICE]: the smoke test against the backend Service (or a colour's), through a port-forward
-# unless DEPLOY_BACKEND_URL is set.
+# smoke DEPLOYMENT SERVICE: waits for the Deployment's rollout, then runs the smoke test through the
+# Service (a port-forward), or against DEPLOY_BACKEND_URL when that is set.
 smoke() {
-  local service=${1:-backend} url=${DEPLOY_BACKEND_URL:-} forward="" status=0
+  local deployment=$1 service=$2 url=${DEPLOY_BACKEND_URL:-} forward="" status=0
   if [[ -z $url ]]; then
-    kubectl --namespace "$namespace" rollout status "deployment/$service" --timeout=300s || return 1
+    kubectl --namespace "$namespace" rollout status "deployment/$deployment" --timeout=300s || return 1
     kubectl --namespace "$namespace" port-forward "service/$service" 18080:80 >/dev/null 2>&1 &
     forward=$!
     url="http://127.0.0.1:18080"
   fi
   API_TOKEN=$(kubectl --namespace "$namespace" get secret backend-api -o 'jsonpath={.data.API_TOKEN}' | base64 -d) \
     "$SCRIPT_DIR/smoke-test.sh" "$url" --timeout "${DEPLOY_SMOKE_TIMEOUT:-180}" || status=$?
-  [[ -z $forward ]] || kill "$forward" 2>/dev/null || true
+  if [[ -n $forward ]]; then
+    # Gone before the next smoke test forwards the same local port.
+    kill "$forward" 2>/dev/null || true
+    wait "$forward" 2>/dev/null || true
+  fi
   return "$status"
 }
 
@@ -80,8 +84,8 @@ if [[ $strategy == blue-green ]]; then
   fi
   pulumi config set --stack "$stack" --path "backend.deployment.images.$idle" "$backend"
   apply "$backend" "$frontend" || fail "the release did not roll out to $idle; traffic stays on $active"
-  smoke "backend-$idle" || fail "$idle failed its smoke test; traffic stays on $active"
-  if switch "$idle" && smoke; then
+  smoke "backend-$idle" "backend-$idle" || fail "$idle failed its smoke test; traffic stays on $active"
+  if switch "$idle" && smoke "backend-$idle" backend; then
     pulumi stack tag set "$LAST_GOOD_TAG" "$backend $frontend" --stack "$stack"
     note "$stack serves the new release from $idle; $active keeps the previous one for a rollback"
     exit 0
@@ -92,7 +96,7 @@ fi
 
 last_good=$(pulumi stack tag get "$LAST_GOOD_TAG" --stack "$stack" 2>/dev/null || true)
 note "deploying $backend and $frontend to $stack (last good: ${last_good:-none})"
-if apply "$backend" "$frontend" && smoke; then
+if apply "$backend" "$frontend" && smoke backend backend; then
   pulumi stack tag set "$LAST_GOOD_TAG" "$backend $frontend" --stack "$stack"
   note "$stack runs the new release"
   exit 0
@@ -101,7 +105,7 @@ fi
 [[ -n $last_good ]] || fail "the release failed and $stack has no last good release to roll back to"
 read -r good_backend good_frontend <<<"$last_good"
 note "the release failed: rolling $stack back to $good_backend $good_frontend"
-if apply "$good_backend" "$good_frontend" && smoke; then
+if apply "$good_backend" "$good_frontend" && smoke backend backend; then
   fail "the release failed; $stack was rolled back to the last good release"
 fi
 fail "the release failed and so did the rollback: $stack needs a person now"

@@ -10,6 +10,16 @@ const image = (app: string, hex: string) => `ghcr.io/acme/leadms/${app}@sha256:$
 const NEW = [image("backend", "a"), image("frontend", "b")];
 const GOOD = [image("backend", "c"), image("frontend", "d")];
 
+const FORWARD_TO_BACKEND = [
+  'const net = require("node:net");',
+  "net.createServer((client) => {",
+  '  const upstream = net.connect(Number(process.env.FAKE_BACKEND_PORT), "127.0.0.1");',
+  "  client.pipe(upstream).pipe(client);",
+  '  upstream.on("error", () => client.destroy());',
+  '  client.on("error", () => upstream.destroy());',
+  '}).listen(18080, "127.0.0.1");',
+].join(" ");
+
 // pulumi: `up` fails while the counter file says so; the last good images come from FAKE_LAST_GOOD.
 const tools = fakeTools({
   pulumi: `
@@ -26,9 +36,11 @@ case "$1 $2" in
     if (( failures > 0 )); then echo $((failures - 1)) > "\${FAKE_UP_FAILURES_FILE}"; exit 1; fi ;;
 esac
 exit 0`,
+  // kubectl: port-forward serves the real backend on the script's local port, as a forward would.
   kubectl: `
 case "$*" in
   *"get secret backend-api"*) printf '%s' "\${FAKE_API_TOKEN}" | base64 ;;
+  *" port-forward "*) exec node -e '${FORWARD_TO_BACKEND}' ;;
 esac
 exit 0`,
   docker: `
@@ -63,6 +75,10 @@ async function deploy(stack: string, backendUrl: string, env: Record<string, str
   });
 }
 const pulumiCalls = () => tools.calls().filter((call) => call.startsWith("pulumi "));
+const kubectlCalls = () =>
+  tools.calls().filter((call) => call.startsWith("kubectl ") && !call.includes("get secret"));
+/** Without DEPLOY_BACKEND_URL the script forwards to the Service; the stand-in forwards to the backend. */
+const throughPortForward = () => ({ DEPLOY_BACKEND_URL: "", FAKE_BACKEND_PORT: new URL(backend.url).port });
 
 describe("deploy-stack.sh", () => {
   it("deploys the images, smoke-tests the backend and records them as the last good release", async () => {
@@ -127,6 +143,16 @@ describe("deploy-stack.sh", () => {
     );
     expect(tools.calls()).toEqual([]);
   });
+
+  it("waits for the backend's rollout and smoke-tests it through a port-forward to its Service", async () => {
+    const result = await deploy("staging", "", throughPortForward());
+    expect(result.code, result.stderr).toBe(0);
+    expect(kubectlCalls()).toEqual([
+      "kubectl --namespace leadms-staging rollout status deployment/backend --timeout=300s",
+      "kubectl --namespace leadms-staging port-forward service/backend 18080:80",
+    ]);
+    expect(result.stderr).toContain("smoke-test: passed");
+  });
 });
 
 describe("deploy-stack.sh on a blue-green stack", () => {
@@ -166,6 +192,18 @@ describe("deploy-stack.sh on a blue-green stack", () => {
         (call) => call.startsWith("pulumi config set") && call.includes("backend.deployment.active"),
       ),
     ).toBe(false);
+  });
+
+  it("smoke-tests the idle colour through its own Service, then the switched release through the main one", async () => {
+    const result = await deploy("production", "", { ...blueGreen, ...throughPortForward() });
+    expect(result.code, result.stderr).toBe(0);
+    expect(kubectlCalls()).toEqual([
+      "kubectl --namespace leadms-production rollout status deployment/backend-green --timeout=300s",
+      "kubectl --namespace leadms-production port-forward service/backend-green 18080:80",
+      "kubectl --namespace leadms-production rollout status deployment/backend-green --timeout=300s",
+      "kubectl --namespace leadms-production port-forward service/backend 18080:80",
+    ]);
+    expect(result.stderr.match(/smoke-test: passed/g)).toHaveLength(2);
   });
 });
 
